@@ -1,0 +1,50 @@
+package dev.litecluster.ltx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class Crc64Test {
+
+    @Test
+    void checkValueMatchesGoCrc64Iso() {
+        assertThat(Crc64.checksum("123456789".getBytes(StandardCharsets.US_ASCII))).isEqualTo(0xB90956C775A41001L);
+    }
+
+    @Test
+    void emptyInputIsZero() {
+        assertThat(Crc64.checksum(new byte[0])).isZero();
+    }
+
+    @Test
+    void incrementalUpdatesEqualOneShotAtEveryAlignment() {
+        byte[] data = new byte[1000];
+        new Random(7).nextBytes(data);
+        long whole = Crc64.checksum(data);
+        for (int split = 0; split <= data.length; split += 37) {
+            long crc = Crc64.update(0, data, 0, split);
+            assertThat(Crc64.update(crc, data, split, data.length - split)).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void slicingByEightMatchesBitwiseReference() {
+        byte[] data = new byte[257];
+        new Random(1).nextBytes(data);
+        long c = ~0L;
+        for (byte b : data) {
+            c ^= b & 0xFF;
+            for (int k = 0; k < 8; k++) {
+                c = (c & 1) != 0 ? (c >>> 1) ^ 0xD800000000000000L : c >>> 1;
+            }
+        }
+        assertThat(Crc64.checksum(data)).isEqualTo(~c);
+    }
+
+    @Test
+    void updateIntHashesFourBigEndianBytes() {
+        assertThat(Crc64.updateInt(0, 0x01020304)).isEqualTo(Crc64.checksum(new byte[] {1, 2, 3, 4}));
+    }
+}

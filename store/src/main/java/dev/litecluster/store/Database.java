@@ -1,0 +1,319 @@
+package dev.litecluster.store;
+
+import dev.litecluster.ltx.Checksums;
+import dev.litecluster.ltx.LtxEncoder;
+import dev.litecluster.ltx.LtxHeader;
+import dev.litecluster.ltx.PageCompression;
+import dev.litecluster.ltx.Position;
+import dev.litecluster.store.sqlite.DatabaseHeader;
+import dev.litecluster.store.sqlite.WalFollower;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.BitSet;
+import java.util.SortedMap;
+
+/**
+ * One database on the primary: turns the file operations SQLite makes into transactions, one LTX
+ * record each, appended to the log inside the request that completes the commit (DESIGN.md
+ * decisions 4 and 5). The filesystem calls the event methods after passing the write through to
+ * the backing file and before replying to the app.
+ */
+public final class Database implements Closeable {
+    /** Database-file writes are tracked in units of the smallest page size; page size is known only at commit. */
+    private static final int UNIT_SHIFT = 9;
+
+    private final DatabaseFiles files;
+    private final long nodeId;
+    private final TxLog log;
+    private final StateFile stateFile;
+    private final FileChannel db;
+    private final BitSet dirtyUnits = new BitSet();
+    private PageChecksums sums = new PageChecksums();
+    private int pageSize;
+    private long txid;
+    private FileChannel wal;
+    private WalFollower follower;
+    private byte[] page = new byte[0];
+
+    Database(DatabaseFiles files, long nodeId, TxLog log) throws IOException {
+        this.files = files;
+        this.nodeId = nodeId;
+        this.log = log;
+        this.stateFile = new StateFile(files.state());
+        this.db = FileChannel.open(files.database(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+    }
+
+    /** Opens a database directory: loads its state, replays the log, and recovers from a crash. */
+    public static Database open(DatabaseFiles files, long nodeId) throws IOException {
+        Files.createDirectories(files.dir());
+        Database database = new Database(files, nodeId, TxLog.open(files.log()));
+        try {
+            new Recovery(database).run();
+        } catch (IOException | RuntimeException e) {
+            database.close();
+            throw e;
+        }
+        return database;
+    }
+
+    public String name() {
+        return files.name();
+    }
+
+    public DatabaseFiles files() {
+        return files;
+    }
+
+    public TxLog log() {
+        return log;
+    }
+
+    public synchronized Position position() {
+        return new Position(txid, txid == 0 ? 0 : sums.checksum());
+    }
+
+    public synchronized int pageSize() {
+        return pageSize;
+    }
+
+    // ---- capture events -------------------------------------------------------------------------
+
+    /** The app wrote {@code length} bytes at {@code offset} of the database file. */
+    public synchronized void databaseWritten(long offset, long length) {
+        if (length <= 0 || walActive()) {
+            return; // in WAL mode only checkpoints write the database file: pages already captured
+        }
+        dirtyUnits.set((int) (offset >>> UNIT_SHIFT), (int) ((offset + length - 1) >>> UNIT_SHIFT) + 1);
+    }
+
+    /**
+     * The rollback journal was finalized (unlinked, truncated to 0, or its header zeroed): the commit
+     * point of a rollback-mode transaction. A rollback ends the same way; its pages equal their
+     * previous versions and produce no record.
+     */
+    public synchronized void journalFinalized() throws IOException {
+        if (dirtyUnits.isEmpty()) {
+            return;
+        }
+        DatabaseHeader header = DatabaseHeader.read(db);
+        if (header == null) {
+            dirtyUnits.clear();
+            return;
+        }
+        int size = header.pageSize();
+        int commit = header.pages(db.size());
+        BitSet candidates = new BitSet();
+        for (int unit = dirtyUnits.nextSetBit(0); unit >= 0; unit = dirtyUnits.nextSetBit(unit + 1)) {
+            candidates.set((int) (((long) unit << UNIT_SHIFT) / size) + 1);
+        }
+        dirtyUnits.clear();
+        capture(size, commit, candidates, this::readDatabasePage, WalRange.NONE);
+    }
+
+    /** The app wrote to the WAL at {@code offset}: captures every transaction whose commit frame is now valid. */
+    public synchronized void walWritten(long offset) throws IOException {
+        WalFollower wf = follower();
+        for (WalFollower.Commit commit : wf.afterWrite(offset)) {
+            captureWalCommit(commit);
+        }
+    }
+
+    void captureWalCommit(WalFollower.Commit commit) throws IOException {
+        BitSet candidates = new BitSet();
+        commit.pageOffsets().keySet().forEach(candidates::set);
+        SortedMap<Integer, Long> offsets = commit.pageOffsets();
+        capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, into) -> {
+            Long at = offsets.get(pgno);
+            if (at == null) {
+                readDatabasePage(pgno, into);
+            } else {
+                readFully(wal, into, follower.pageSize(), at);
+            }
+        }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
+    }
+
+    /** The WAL was truncated: every committed frame was captured when it was written. */
+    public synchronized void walTruncated() {
+        if (follower != null) {
+            follower.reset();
+        }
+    }
+
+    /** The WAL was deleted (the last connection closed, or the database left WAL mode). */
+    public synchronized void walRemoved() throws IOException {
+        walTruncated();
+        if (wal != null) {
+            wal.close();
+            wal = null;
+            follower = null;
+        }
+    }
+
+    /** The app asked for durability (fsync of any of its files): the log becomes durable first. */
+    public void appSynced() throws IOException {
+        log.sync();
+    }
+
+    // ---- internals shared with Recovery ---------------------------------------------------------
+
+    boolean walActive() {
+        return follower != null && follower.active();
+    }
+
+    WalFollower follower() throws IOException {
+        if (follower == null) {
+            wal = FileChannel.open(files.wal(), StandardOpenOption.READ);
+            follower = new WalFollower(wal);
+        }
+        return follower;
+    }
+
+    FileChannel databaseChannel() {
+        return db;
+    }
+
+    long txid() {
+        return txid;
+    }
+
+    PageChecksums checksums() {
+        return sums;
+    }
+
+    StateFile stateFile() {
+        return stateFile;
+    }
+
+    void restore(long txid, int pageSize, PageChecksums sums) {
+        this.txid = txid;
+        this.pageSize = pageSize;
+        this.sums = sums;
+    }
+
+    /** Reads page {@code pgno} of the backing database file; bytes past its end read as zeros. */
+    void readDatabasePage(int pgno, byte[] into) throws IOException {
+        readFully(db, into, into.length, (long) (pgno - 1) * into.length);
+    }
+
+    /** Where a WAL transaction sits in the WAL, recorded in its LTX header for crash recovery. */
+    record WalRange(long offset, long size, int salt1, int salt2) {
+        static final WalRange NONE = new WalRange(0, 0, 0, 0);
+    }
+
+    @FunctionalInterface
+    interface PageReader {
+        void read(int pgno, byte[] into) throws IOException;
+    }
+
+    /**
+     * Appends one transaction: every candidate page (plus pages the database grew by) whose checksum
+     * changed, the database size {@code commit}, and the checksums before and after. A transaction
+     * that changed nothing (a rollback, a padding frame) produces no record. The first record, and a
+     * page size change, carry every page.
+     */
+    void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
+        boolean full = txid == 0 || size != pageSize;
+        int oldPages = full ? 0 : sums.pages();
+        if (full) {
+            candidates.set(1, commit + 1);
+        } else if (commit > oldPages) {
+            candidates.set(oldPages + 1, commit + 1);
+        }
+        candidates.clear(commit + 1, Math.max(commit + 1, candidates.length()));
+        candidates.clear(Checksums.lockPage(size));
+        if (page.length != size) {
+            page = new byte[size];
+        }
+        long next = txid + 1;
+        long pre = txid == 0 ? 0 : sums.checksum();
+        int[] changedPages = new int[candidates.cardinality()];
+        long[] changedSums = new long[changedPages.length];
+        int changed = 0;
+        long post = full ? Checksums.EMPTY : sums.checksum();
+        for (int p = commit + 1; p <= oldPages; p++) {
+            post = Checksums.EMPTY | (post ^ sums.page(p));
+        }
+        TxLog.Append out = null;
+        LtxEncoder encoder = null;
+        for (int p = candidates.nextSetBit(1); p >= 0; p = candidates.nextSetBit(p + 1)) {
+            reader.read(p, page);
+            long sum = Checksums.page(p, page, 0, size);
+            long old = full ? 0 : sums.page(p);
+            if (!full && p <= oldPages && sum == old) {
+                continue;
+            }
+            if (encoder == null) {
+                out = log.append(next);
+                encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
+            }
+            encoder.writePage(p, page, 0);
+            post = Checksums.EMPTY | (post ^ old ^ sum);
+            changedPages[changed] = p;
+            changedSums[changed++] = sum;
+        }
+        if (encoder == null) {
+            if (commit == oldPages) {
+                return;
+            }
+            out = log.append(next);
+            encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
+        }
+        encoder.finish(post);
+        out.commit();
+        if (full) {
+            sums = new PageChecksums();
+        }
+        sums.resize(commit);
+        for (int i = 0; i < changed; i++) {
+            sums.set(changedPages[i], changedSums[i]);
+        }
+        pageSize = size;
+        txid = next;
+        if (sums.checksum() != post) {
+            throw new IllegalStateException("checksum bookkeeping diverged at txid " + next);
+        }
+    }
+
+    private LtxHeader header(int size, int commit, long next, long pre, WalRange wal) {
+        return new LtxHeader(0, size, commit, next, next, System.currentTimeMillis(), pre,
+                wal.offset(), wal.size(), wal.salt1(), wal.salt2(), nodeId);
+    }
+
+    /** Persists the checksum state so the next start replays only newer records. */
+    public synchronized void saveState() throws IOException {
+        log.sync();
+        stateFile.save(txid, pageSize, sums);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        try {
+            if (txid > 0) {
+                saveState();
+            }
+        } finally {
+            log.close();
+            db.close();
+            if (wal != null) {
+                wal.close();
+            }
+        }
+    }
+
+    static void readFully(FileChannel in, byte[] into, int length, long position) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(into, 0, length);
+        while (buffer.hasRemaining()) {
+            int n = in.read(buffer, position + buffer.position());
+            if (n < 0) {
+                java.util.Arrays.fill(into, buffer.position(), length, (byte) 0);
+                return;
+            }
+        }
+    }
+}

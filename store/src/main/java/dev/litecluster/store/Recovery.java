@@ -1,0 +1,167 @@
+package dev.litecluster.store;
+
+import dev.litecluster.ltx.Checksums;
+import dev.litecluster.ltx.LtxDecoder;
+import dev.litecluster.ltx.LtxHeader;
+import dev.litecluster.store.sqlite.DatabaseHeader;
+import dev.litecluster.store.sqlite.HotJournal;
+import dev.litecluster.store.sqlite.WalFollower;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Brings a database's checksum state, log and files into agreement when it is opened: load the
+ * persisted state, replay newer log records, play back a hot journal left by a crash (dropping the
+ * record of a transaction it undoes), capture committed WAL frames the log lacks, and import a
+ * database file that existed before the log.
+ */
+final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private final Database database;
+    private final TxLog log;
+
+    Recovery(Database database) {
+        this.database = database;
+        this.log = database.log();
+    }
+
+    void run() throws IOException {
+        loadState();
+        rollBackHotJournal();
+        if (database.txid() == 0 && database.databaseChannel().size() > 0) {
+            importExisting();
+        }
+        recoverWal();
+        if (database.txid() > 0) {
+            database.saveState();
+        }
+    }
+
+    private void loadState() throws IOException {
+        StateFile.State state = database.stateFile().load();
+        long last = log.lastTxid();
+        if (state != null && state.txid() <= last && state.txid() >= log.firstTxid() - 1) {
+            database.restore(state.txid(), state.pageSize(), state.checksums());
+            replay(state.txid() + 1, last);
+        } else if (!log.isEmpty() && log.firstTxid() == 1) {
+            database.restore(0, 0, new PageChecksums());
+            replay(1, last);
+        } else if (!log.isEmpty()) {
+            throw new IOException("database " + database.name() + ": checksum state is missing and the log starts at txid "
+                    + log.firstTxid() + "; restore the node from a snapshot");
+        } else {
+            database.restore(0, 0, new PageChecksums());
+        }
+    }
+
+    private void replay(long from, long to) throws IOException {
+        PageChecksums sums = database.checksums();
+        int pageSize = database.pageSize();
+        for (long t = from; t <= to; t++) {
+            LtxDecoder decoder = new LtxDecoder(log.read(t));
+            LtxHeader header = decoder.header();
+            if (header.isSnapshot() || header.pageSize() != pageSize) {
+                sums = new PageChecksums();
+                pageSize = header.pageSize();
+            }
+            sums.resize(header.commit());
+            byte[] page = new byte[pageSize];
+            for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
+                sums.set(p, Checksums.page(p, page, 0, pageSize));
+            }
+            if (sums.checksum() != decoder.trailer().postApplyChecksum()) {
+                throw new IOException("database " + database.name() + ": log record " + t
+                        + " does not reach its post-apply checksum; the log is damaged");
+            }
+            database.restore(t, pageSize, sums);
+        }
+    }
+
+    private void rollBackHotJournal() throws IOException {
+        if (!HotJournal.isHot(database.files().journal()) || database.databaseChannel().size() == 0) {
+            return;
+        }
+        int pageSize = database.pageSize() > 0 ? database.pageSize()
+                : DatabaseHeader.read(database.databaseChannel()).pageSize();
+        BitSet touched = HotJournal.rollback(database.files().journal(), database.databaseChannel(), pageSize,
+                name -> Files.exists(database.files().superJournal(name)));
+        if (database.txid() == 0) {
+            return;
+        }
+        long last = database.txid();
+        BitSet lastPages = pagesOf(last);
+        if (!matchesDatabase(lastPages)) {
+            log.truncateAfter(last - 1);
+            loadState();
+            LOG.warn("database {}: txid {} was rolled back by its hot journal after a crash; dropped it from the log",
+                    database.name(), last);
+        }
+        touched.or(lastPages);
+        DatabaseHeader header = DatabaseHeader.read(database.databaseChannel());
+        database.capture(header.pageSize(), header.pages(database.databaseChannel().size()), touched,
+                database::readDatabasePage, Database.WalRange.NONE);
+    }
+
+    private BitSet pagesOf(long txid) throws IOException {
+        LtxDecoder decoder = new LtxDecoder(log.read(txid));
+        byte[] page = new byte[decoder.header().pageSize()];
+        BitSet pages = new BitSet();
+        for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
+            pages.set(p);
+        }
+        return pages;
+    }
+
+    private boolean matchesDatabase(BitSet pages) throws IOException {
+        PageChecksums sums = database.checksums();
+        byte[] page = new byte[database.pageSize()];
+        for (int p = pages.nextSetBit(0); p >= 0; p = pages.nextSetBit(p + 1)) {
+            database.readDatabasePage(p, page);
+            if (Checksums.page(p, page, 0, page.length) != sums.page(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void importExisting() throws IOException {
+        DatabaseHeader header;
+        try {
+            header = DatabaseHeader.read(database.databaseChannel());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("database " + database.name() + ": " + e.getMessage());
+        }
+        int commit = header.pages(database.databaseChannel().size());
+        database.capture(header.pageSize(), commit, new BitSet(), database::readDatabasePage, Database.WalRange.NONE);
+        LOG.info("database {}: imported the existing file as txid {} ({} pages)", database.name(), database.txid(), commit);
+    }
+
+    /** Captures committed WAL transactions that the log does not have (a crash between the WAL write and the append). */
+    private void recoverWal() throws IOException {
+        if (!Files.exists(database.files().wal())) {
+            return;
+        }
+        LtxHeader last = database.txid() > 0 ? new LtxDecoder(log.read(database.txid())).header() : null;
+        WalFollower follower = database.follower();
+        List<WalFollower.Commit> commits = follower.scanFromStart();
+        int recovered = 0;
+        for (WalFollower.Commit commit : commits) {
+            boolean logged = last != null && last.walSalt1() == commit.salt1() && last.walSalt2() == commit.salt2()
+                    && commit.walOffset() < last.walOffset() + last.walSize();
+            if (!logged) {
+                long before = database.txid();
+                database.captureWalCommit(commit);
+                recovered += database.txid() > before ? 1 : 0;
+            }
+        }
+        if (recovered > 0) {
+            LOG.info("database {}: captured {} committed WAL transaction(s) missing from the log", database.name(), recovered);
+        }
+    }
+}

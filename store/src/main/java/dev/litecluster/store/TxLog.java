@@ -1,0 +1,335 @@
+package dev.litecluster.store;
+
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * The transaction log of one database: append-only segment files {@code %016x.seg} named by their
+ * first TXID, one framed LTX record per transaction (DESIGN.md decision 6). Frame: magic "LCR1",
+ * length u32, txid u64, crc32c u32 of the record, then the record. An in-memory index maps TXID to
+ * offset. A record cut short by a crash (the torn tail) is dropped when the log is opened.
+ */
+public final class TxLog implements Closeable {
+    static final int FRAME_HEADER = 20;
+    private static final int MAGIC = 0x4c435231;
+    static final long SEGMENT_LIMIT = 64L << 20;
+
+    private static final class Segment {
+        final Path path;
+        final long firstTxid;
+        long[] offsets = new long[16];
+        int count;
+        long end;
+
+        Segment(Path path, long firstTxid) {
+            this.path = path;
+            this.firstTxid = firstTxid;
+        }
+
+        void add(long offset) {
+            if (count == offsets.length) {
+                offsets = Arrays.copyOf(offsets, count * 2);
+            }
+            offsets[count++] = offset;
+        }
+
+        long lastTxid() {
+            return firstTxid + count - 1;
+        }
+    }
+
+    private final Path dir;
+    private final long segmentLimit;
+    private final List<Segment> segments = new ArrayList<>();
+    private FileChannel tail;
+    private final CRC32C crc = new CRC32C();
+    private final ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER);
+
+    private TxLog(Path dir, long segmentLimit) {
+        this.dir = dir;
+        this.segmentLimit = segmentLimit;
+    }
+
+    /** Opens (creating if needed) the log in {@code dir}, indexing every segment and dropping a torn tail. */
+    public static TxLog open(Path dir) throws IOException {
+        return open(dir, SEGMENT_LIMIT);
+    }
+
+    /** Opens the log, starting a new segment once the current one reaches {@code segmentLimit} bytes. */
+    static TxLog open(Path dir, long segmentLimit) throws IOException {
+        Files.createDirectories(dir);
+        TxLog log = new TxLog(dir, segmentLimit);
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.seg")).sorted().toList();
+        }
+        for (Path file : files) {
+            long first = Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
+            Segment segment = new Segment(file, first);
+            log.index(segment);
+            if (segment.count == 0) {
+                Files.delete(file);
+            } else {
+                if (!log.segments.isEmpty() && log.lastTxid() + 1 != first) {
+                    throw new IOException("transaction log " + dir + " has a gap before segment " + file.getFileName());
+                }
+                log.segments.add(segment);
+            }
+        }
+        return log;
+    }
+
+    private void index(Segment segment) throws IOException {
+        try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            long offset = 0;
+            ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
+            while (offset + FRAME_HEADER <= size) {
+                header.clear();
+                readFully(in, header, offset);
+                int length = header.getInt(4);
+                long txid = header.getLong(8);
+                if (header.getInt(0) != MAGIC || length < 0 || offset + FRAME_HEADER + length > size
+                        || txid != segment.firstTxid + segment.count) {
+                    break;
+                }
+                segment.add(offset);
+                offset += FRAME_HEADER + length;
+            }
+            if (segment.count > 0 && offset == size && !recordIntact(in, segment.offsets[segment.count - 1])) {
+                segment.count--;
+                offset = segment.offsets[segment.count];
+            }
+            if (offset < size) {
+                in.truncate(offset);
+                in.force(true);
+            }
+            segment.end = offset;
+        }
+    }
+
+    private boolean recordIntact(FileChannel in, long offset) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
+        readFully(in, header, offset);
+        ByteBuffer record = ByteBuffer.allocate(header.getInt(4));
+        readFully(in, record, offset + FRAME_HEADER);
+        CRC32C check = new CRC32C();
+        check.update(record.array());
+        return (int) check.getValue() == header.getInt(16);
+    }
+
+    public boolean isEmpty() {
+        return segments.isEmpty();
+    }
+
+    /** The oldest TXID still in the log, or 0 when it is empty. */
+    public long firstTxid() {
+        return segments.isEmpty() ? 0 : segments.getFirst().firstTxid;
+    }
+
+    /** The newest TXID in the log, or 0 when it is empty. */
+    public long lastTxid() {
+        return segments.isEmpty() ? 0 : segments.getLast().lastTxid();
+    }
+
+    public boolean contains(long txid) {
+        return txid >= firstTxid() && txid <= lastTxid() && !segments.isEmpty();
+    }
+
+    /**
+     * Starts appending the record of {@code txid}, which must follow the newest one (any TXID when
+     * empty). The record is streamed straight into the segment (a huge transaction is never held in
+     * memory) and becomes part of the log only at {@link Append#commit()}; the bytes are then in the
+     * OS page cache, and {@link #sync()} makes them durable.
+     */
+    public synchronized Append append(long txid) throws IOException {
+        if (!segments.isEmpty() && txid != lastTxid() + 1) {
+            throw new IOException("log append out of order: txid " + txid + " after " + lastTxid());
+        }
+        Segment segment = segments.isEmpty() ? null : segments.getLast();
+        if (segment == null || segment.end >= segmentLimit) {
+            segment = startSegment(txid);
+        }
+        openTailIfNeeded();
+        return new Append(segment, txid);
+    }
+
+    /** One record being written at the end of the log. */
+    public final class Append extends OutputStream {
+        private final Segment segment;
+        private final long txid;
+        private final long start;
+        private long position;
+        private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+
+        private Append(Segment segment, long txid) {
+            this.segment = segment;
+            this.txid = txid;
+            this.start = segment.end;
+            this.position = start + FRAME_HEADER;
+            crc.reset();
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            crc.update(b, off, len);
+            while (len > 0) {
+                int n = Math.min(len, buffer.remaining());
+                buffer.put(b, off, n);
+                off += n;
+                len -= n;
+                if (!buffer.hasRemaining()) {
+                    drain();
+                }
+            }
+        }
+
+        private void drain() throws IOException {
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                position += tail.write(buffer, position);
+            }
+            buffer.clear();
+        }
+
+        /** Writes the frame header: from now on the record is in the log. */
+        public void commit() throws IOException {
+            synchronized (TxLog.this) {
+                drain();
+                long length = position - start - FRAME_HEADER;
+                frameHeader.clear();
+                frameHeader.putInt(MAGIC).putInt((int) length).putLong(txid).putInt((int) crc.getValue()).flip();
+                while (frameHeader.hasRemaining()) {
+                    tail.write(frameHeader, start + frameHeader.position());
+                }
+                segment.add(start);
+                segment.end = position;
+            }
+        }
+    }
+
+    private Segment startSegment(long firstTxid) throws IOException {
+        if (tail != null) {
+            tail.force(false);
+            tail.close();
+        }
+        Segment segment = new Segment(dir.resolve("%016x.seg".formatted(firstTxid)), firstTxid);
+        tail = FileChannel.open(segment.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        segments.add(segment);
+        return segment;
+    }
+
+    private void openTailIfNeeded() throws IOException {
+        if (tail == null && !segments.isEmpty()) {
+            tail = FileChannel.open(segments.getLast().path, StandardOpenOption.WRITE);
+        }
+    }
+
+    /** Makes everything appended so far durable. */
+    public synchronized void sync() throws IOException {
+        openTailIfNeeded();
+        if (tail != null) {
+            tail.force(false);
+        }
+    }
+
+    /** The record of {@code txid} as a stream of LTX bytes. */
+    public InputStream read(long txid) throws IOException {
+        return new ByteArrayInputStream(readBytes(txid));
+    }
+
+    /** The record of {@code txid} as bytes. */
+    public byte[] readBytes(long txid) throws IOException {
+        Segment segment;
+        long offset;
+        synchronized (this) {
+            segment = find(txid);
+            offset = segment.offsets[(int) (txid - segment.firstTxid)];
+        }
+        try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ)) {
+            ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
+            readFully(in, header, offset);
+            ByteBuffer record = ByteBuffer.allocate(header.getInt(4));
+            readFully(in, record, offset + FRAME_HEADER);
+            return record.array();
+        }
+    }
+
+    private Segment find(long txid) throws IOException {
+        for (Segment segment : segments) {
+            if (txid >= segment.firstTxid && txid <= segment.lastTxid()) {
+                return segment;
+            }
+        }
+        throw new IOException("txid " + txid + " is not in the log (it holds " + firstTxid() + ".." + lastTxid() + ")");
+    }
+
+    /** Drops every record after {@code txid} (recovery undoing a transaction SQLite rolled back). */
+    public synchronized void truncateAfter(long txid) throws IOException {
+        while (!segments.isEmpty() && segments.getLast().firstTxid > txid) {
+            closeTail();
+            Files.delete(segments.removeLast().path);
+        }
+        if (segments.isEmpty() || segments.getLast().lastTxid() <= txid) {
+            return;
+        }
+        Segment segment = segments.getLast();
+        segment.count = (int) (txid - segment.firstTxid + 1);
+        segment.end = segment.offsets[segment.count];
+        openTailIfNeeded();
+        tail.truncate(segment.end);
+        tail.force(true);
+    }
+
+    /** Deletes whole segments whose records are all older than {@code txid} (retention). */
+    public synchronized int deleteBefore(long txid) throws IOException {
+        int deleted = 0;
+        while (segments.size() > 1 && segments.get(0).lastTxid() < txid) {
+            Files.delete(segments.removeFirst().path);
+            deleted++;
+        }
+        return deleted;
+    }
+
+    private void closeTail() throws IOException {
+        if (tail != null) {
+            tail.close();
+            tail = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (tail != null) {
+            tail.force(false);
+        }
+        closeTail();
+    }
+
+    private static void readFully(FileChannel in, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (in.read(buffer, position + buffer.position()) < 0) {
+                throw new IOException("unexpected end of log segment at " + (position + buffer.position()));
+            }
+        }
+        buffer.flip();
+    }
+}

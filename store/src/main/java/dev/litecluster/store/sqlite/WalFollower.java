@@ -1,0 +1,166 @@
+package dev.litecluster.store.sqlite;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Follows a WAL file's checksum chain as it is written, and reports each transaction the moment its
+ * commit frame becomes valid (DESIGN.md decision 4). Frames after the last commit are validated
+ * incrementally; a write that lands inside them (an in-place overwrite, a rolled-back transaction's
+ * frames being reused) restarts validation from the last commit, because the chain past it is stale.
+ */
+public final class WalFollower {
+
+    public static final int HEADER_SIZE = 32;
+    public static final int FRAME_HEADER_SIZE = 24;
+    private static final int MAGIC_LE = 0x377f0682;
+    private static final int MAGIC_BE = 0x377f0683;
+
+    /** One committed transaction: the newest frame of each page, and where it sits in the WAL. */
+    public record Commit(int commitPages, SortedMap<Integer, Long> pageOffsets, long walOffset, long walSize,
+                         int salt1, int salt2) {
+    }
+
+    private final FileChannel wal;
+    private boolean valid;
+    private int pageSize;
+    private ByteOrder order;
+    private int salt1;
+    private int salt2;
+    private int committedS0;
+    private int committedS1;
+    private long committedEnd;
+    private int pendingS0;
+    private int pendingS1;
+    private long pendingEnd;
+    private final TreeMap<Integer, Long> pendingPages = new TreeMap<>();
+    private byte[] frame = new byte[0];
+
+    public WalFollower(FileChannel wal) {
+        this.wal = wal;
+    }
+
+    /** True once a valid WAL header has been seen (the database is in WAL mode). */
+    public boolean active() {
+        return valid;
+    }
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    /** Forgets everything (the WAL was truncated or deleted). */
+    public void reset() {
+        valid = false;
+        pendingPages.clear();
+        committedEnd = pendingEnd = 0;
+    }
+
+    /** Scans the whole WAL from its header, as recovery does; returns every committed transaction. */
+    public List<Commit> scanFromStart() throws IOException {
+        reset();
+        return afterWrite(0);
+    }
+
+    /**
+     * Called after bytes at {@code offset} were written to the WAL file: returns the transactions
+     * whose commit frames are now valid, oldest first.
+     */
+    public List<Commit> afterWrite(long offset) throws IOException {
+        if (offset < HEADER_SIZE) {
+            readHeader();
+        } else if (valid && offset < pendingEnd) {
+            rewindToCommit();
+        }
+        return valid ? scanFrames() : List.of();
+    }
+
+    private void readHeader() throws IOException {
+        reset();
+        byte[] header = new byte[HEADER_SIZE];
+        if (!readFully(header, 0)) {
+            return;
+        }
+        ByteBuffer b = ByteBuffer.wrap(header);
+        int magic = b.getInt(0);
+        if (magic != MAGIC_LE && magic != MAGIC_BE) {
+            return;
+        }
+        ByteOrder headerOrder = magic == MAGIC_BE ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        int size = b.getInt(8);
+        if (size < 512 || size > 65536 || Integer.bitCount(size) != 1) {
+            return;
+        }
+        WalChecksum sum = new WalChecksum(0, 0).update(header, 0, 24, headerOrder);
+        if (!sum.matches(b.getInt(24), b.getInt(28))) {
+            return;
+        }
+        valid = true;
+        order = headerOrder;
+        pageSize = size;
+        salt1 = b.getInt(16);
+        salt2 = b.getInt(20);
+        committedS0 = sum.s0();
+        committedS1 = sum.s1();
+        committedEnd = HEADER_SIZE;
+        rewindToCommit();
+        if (frame.length != FRAME_HEADER_SIZE + pageSize) {
+            frame = new byte[FRAME_HEADER_SIZE + pageSize];
+        }
+    }
+
+    private void rewindToCommit() {
+        pendingS0 = committedS0;
+        pendingS1 = committedS1;
+        pendingEnd = committedEnd;
+        pendingPages.clear();
+    }
+
+    private List<Commit> scanFrames() throws IOException {
+        List<Commit> commits = new ArrayList<>(1);
+        long size = wal.size();
+        while (pendingEnd + frame.length <= size && readFully(frame, pendingEnd)) {
+            ByteBuffer h = ByteBuffer.wrap(frame, 0, FRAME_HEADER_SIZE);
+            int pgno = h.getInt(0);
+            if (pgno == 0 || h.getInt(8) != salt1 || h.getInt(12) != salt2) {
+                break;
+            }
+            WalChecksum sum = new WalChecksum(pendingS0, pendingS1)
+                    .update(frame, 0, 8, order)
+                    .update(frame, FRAME_HEADER_SIZE, pageSize, order);
+            if (!sum.matches(h.getInt(16), h.getInt(20))) {
+                break;
+            }
+            pendingS0 = sum.s0();
+            pendingS1 = sum.s1();
+            pendingPages.put(pgno, pendingEnd + FRAME_HEADER_SIZE);
+            pendingEnd += frame.length;
+            int commitPages = h.getInt(4);
+            if (commitPages != 0) {
+                commits.add(new Commit(commitPages, new TreeMap<>(pendingPages), committedEnd,
+                        pendingEnd - committedEnd, salt1, salt2));
+                committedS0 = pendingS0;
+                committedS1 = pendingS1;
+                committedEnd = pendingEnd;
+                pendingPages.clear();
+            }
+        }
+        return commits;
+    }
+
+    private boolean readFully(byte[] into, long position) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(into);
+        while (buffer.hasRemaining()) {
+            if (wal.read(buffer, position + buffer.position()) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.litecluster.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TxLogTest {
+    @TempDir
+    Path dir;
+
+    private static void append(TxLog log, long txid, String text) throws IOException {
+        TxLog.Append out = log.append(txid);
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.commit();
+    }
+
+    private static String read(TxLog log, long txid) throws IOException {
+        return new String(log.readBytes(txid), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void recordsSurviveReopen() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            for (long t = 1; t <= 5; t++) {
+                append(log, t, "record " + t);
+            }
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.firstTxid()).isEqualTo(1);
+            assertThat(log.lastTxid()).isEqualTo(5);
+            assertThat(read(log, 3)).isEqualTo("record 3");
+            append(log, 6, "record 6");
+            assertThat(read(log, 6)).isEqualTo("record 6");
+        }
+    }
+
+    @Test
+    void outOfOrderAppendIsRefused() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "a");
+            assertThatThrownBy(() -> log.append(3)).hasMessageContaining("out of order");
+        }
+    }
+
+    @Test
+    void uncommittedAppendLeavesNothing() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "a");
+            log.append(2).write("half written".getBytes(StandardCharsets.UTF_8));
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(1);
+            append(log, 2, "b");
+            assertThat(read(log, 2)).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void tornTailIsDropped() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "first");
+            append(log, 2, "second record");
+        }
+        Path segment = onlySegment();
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.setLength(file.length() - 3);
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(1);
+            assertThat(read(log, 1)).isEqualTo("first");
+        }
+    }
+
+    @Test
+    void corruptLastRecordIsDropped() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "first");
+            append(log, 2, "second");
+        }
+        Path segment = onlySegment();
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.seek(file.length() - 1);
+            file.write('X');
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void truncateAfterAndRetentionWorkAcrossSegments() throws IOException {
+        try (TxLog log = TxLog.open(dir, 64)) {
+            for (long t = 1; t <= 10; t++) {
+                append(log, t, "a record of some length " + t);
+            }
+            assertThat(segments()).hasSizeGreaterThan(3);
+            log.truncateAfter(7);
+            assertThat(log.lastTxid()).isEqualTo(7);
+            append(log, 8, "again 8");
+            assertThat(read(log, 8)).isEqualTo("again 8");
+            log.deleteBefore(5);
+            assertThat(log.firstTxid()).isGreaterThan(1).isLessThanOrEqualTo(5);
+            assertThat(read(log, 5)).isEqualTo("a record of some length 5");
+        }
+        try (TxLog log = TxLog.open(dir, 64)) {
+            assertThat(log.lastTxid()).isEqualTo(8);
+            assertThat(read(log, 8)).isEqualTo("again 8");
+        }
+    }
+
+    private Path onlySegment() throws IOException {
+        assertThat(segments()).hasSize(1);
+        return segments()[0];
+    }
+
+    private Path[] segments() throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(p -> p.toString().endsWith(".seg")).sorted().toArray(Path[]::new);
+        }
+    }
+}
