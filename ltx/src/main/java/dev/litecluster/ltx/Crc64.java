@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  */
 public final class Crc64 {
     private static final long POLY = 0xD800000000000000L;
-    private static final long[][] TABLES = tables();
+    /** Eight 256-entry tables back to back; one static final array lets the JIT drop the bounds checks. */
+    private static final long[] T = tables();
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Crc64() {}
@@ -22,46 +23,43 @@ public final class Crc64 {
 
     public static long update(long crc, byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        long[] t0 = TABLES[0], t1 = TABLES[1], t2 = TABLES[2], t3 = TABLES[3];
-        long[] t4 = TABLES[4], t5 = TABLES[5], t6 = TABLES[6], t7 = TABLES[7];
         long c = ~crc;
         int end = off + len;
         for (; off + 8 <= end; off += 8) {
             c ^= (long) LONG_LE.get(b, off);
-            c = t7[(int) (c & 0xff)] ^ t6[(int) ((c >>> 8) & 0xff)] ^ t5[(int) ((c >>> 16) & 0xff)]
-                    ^ t4[(int) ((c >>> 24) & 0xff)] ^ t3[(int) ((c >>> 32) & 0xff)] ^ t2[(int) ((c >>> 40) & 0xff)]
-                    ^ t1[(int) ((c >>> 48) & 0xff)] ^ t0[(int) (c >>> 56)];
+            c = T[7 * 256 + (int) (c & 0xff)] ^ T[6 * 256 + (int) ((c >>> 8) & 0xff)]
+                    ^ T[5 * 256 + (int) ((c >>> 16) & 0xff)] ^ T[4 * 256 + (int) ((c >>> 24) & 0xff)]
+                    ^ T[3 * 256 + (int) ((c >>> 32) & 0xff)] ^ T[2 * 256 + (int) ((c >>> 40) & 0xff)]
+                    ^ T[256 + (int) ((c >>> 48) & 0xff)] ^ T[(int) (c >>> 56)];
         }
         for (; off < end; off++) {
-            c = t0[(int) ((c ^ b[off]) & 0xff)] ^ (c >>> 8);
+            c = T[(int) ((c ^ b[off]) & 0xff)] ^ (c >>> 8);
         }
         return ~c;
     }
 
     /** Continues {@code crc} over the 4 big-endian bytes of {@code value} (the pgno prefix of a page checksum). */
     public static long updateInt(long crc, int value) {
-        long[] t0 = TABLES[0];
         long c = ~crc;
         for (int shift = 24; shift >= 0; shift -= 8) {
-            c = t0[(int) ((c ^ (value >>> shift)) & 0xff)] ^ (c >>> 8);
+            c = T[(int) ((c ^ (value >>> shift)) & 0xff)] ^ (c >>> 8);
         }
         return ~c;
     }
 
-    private static long[][] tables() {
-        long[][] t = new long[8][256];
+    /** Table k maps a byte to its CRC contribution k bytes further back in the 8-byte word. */
+    private static long[] tables() {
+        long[] t = new long[8 * 256];
         for (int i = 0; i < 256; i++) {
             long c = i;
             for (int k = 0; k < 8; k++) {
                 c = (c & 1) != 0 ? (c >>> 1) ^ POLY : c >>> 1;
             }
-            t[0][i] = c;
+            t[i] = c;
         }
-        for (int k = 1; k < 8; k++) {
-            for (int i = 0; i < 256; i++) {
-                long prev = t[k - 1][i];
-                t[k][i] = (prev >>> 8) ^ t[0][(int) (prev & 0xff)];
-            }
+        for (int i = 256; i < t.length; i++) {
+            long prev = t[i - 256];
+            t[i] = (prev >>> 8) ^ t[(int) (prev & 0xff)];
         }
         return t;
     }

@@ -65,7 +65,7 @@ public final class LibC {
     static final int STATX_SIZE = 256;
     private static final int STATX_BASIC_STATS = 0x7ff;
     /** struct statvfs on x86_64. */
-    public static final int STATVFS_SIZE = 112;
+    private static final int STATVFS_SIZE = 112;
     /** struct flock on x86_64. */
     private static final int FLOCK_SIZE = 32;
     private static final int PATH_BUFFER = 4096;
@@ -290,14 +290,17 @@ public final class LibC {
         }
     }
 
-    /** statvfs(3) of a path into a 112-byte struct statvfs segment owned by the caller. */
-    public static int statvfs(String path, MemorySegment out) {
+    /**
+     * statvfs(3) of a path into {@code out}: bsize, frsize, blocks, bfree, bavail, files, ffree,
+     * favail, fsid, flag, namemax (the 11 fields of struct statvfs, in order).
+     */
+    public static int statvfs(String path, long[] out) {
         Scratch s = SCRATCH.get();
         MemorySegment p = cString(s.path0, path);
         if (p == null) return -Errno.ENAMETOOLONG;
         try {
             int r = result((int) STATVFS.invokeExact(s.errno, p, s.statvfs), s);
-            if (r == 0) MemorySegment.copy(s.statvfs, 0, out, 0, STATVFS_SIZE);
+            for (int i = 0; r == 0 && i < 11; i++) out[i] = s.statvfs.get(JAVA_LONG, 8L * i);
             return r;
         } catch (Throwable t) {
             throw unexpected(t);

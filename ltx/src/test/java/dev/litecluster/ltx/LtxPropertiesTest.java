@@ -21,7 +21,7 @@ import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Assertions;
 
-class LtxProperties {
+class LtxPropertiesTest {
 
     @Property(tries = 60)
     void encodeDecodeRoundTrip(@ForAll @IntRange(min = 9, max = 16) int log2PageSize, @ForAll @IntRange(min = 0, max = 12) int commit,

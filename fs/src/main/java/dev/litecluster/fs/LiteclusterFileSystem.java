@@ -1,0 +1,551 @@
+package dev.litecluster.fs;
+
+import dev.litecluster.fuse.Attributes;
+import dev.litecluster.fuse.DirectoryBuffer;
+import dev.litecluster.fuse.Entry;
+import dev.litecluster.fuse.FsStats;
+import dev.litecluster.fuse.FuseFileSystem;
+import dev.litecluster.fuse.OpenResult;
+import dev.litecluster.fuse.Request;
+import dev.litecluster.fuse.SetattrRequest;
+import dev.litecluster.fuse.sys.Errno;
+import dev.litecluster.fuse.sys.LibC;
+import dev.litecluster.fuse.sys.Statx;
+import dev.litecluster.store.Database;
+import dev.litecluster.store.Store;
+import dev.litecluster.store.sqlite.DatabaseHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The SQLite-aware filesystem of a primary: a flat directory of databases and their side files,
+ * passed through to the data directory, where every write, truncate, unlink and fsync of a
+ * database's files is reported to its {@link Database} so commits are captured inside the request
+ * that completes them (DESIGN.md decision 4). Locks are left to the kernel (decision 3).
+ */
+public final class LiteclusterFileSystem implements FuseFileSystem {
+    private static final Logger LOG = LoggerFactory.getLogger(LiteclusterFileSystem.class);
+    private static final long ROOT = 1;
+    /** File handle of an open position file: its content is produced on each read. */
+    private static final long VIRTUAL_FH = Long.MAX_VALUE;
+
+    private final Store store;
+    private final Path dbsDir;
+    private final Map<String, Node> byName = new HashMap<>();
+    private final Map<Long, Node> byId = new HashMap<>();
+    private long nextId = ROOT + 1;
+    private final ThreadLocal<Statx> statx = ThreadLocal.withInitial(Statx::new);
+
+    /** One file of the mount, known to the kernel by its nodeid until the kernel forgets it. */
+    private static final class Node {
+        final long id;
+        final String name;
+        final FileName file;
+        final Path backing;
+        long lookups;
+
+        Node(long id, String name, FileName file, Path backing) {
+            this.id = id;
+            this.name = name;
+            this.file = file;
+            this.backing = backing;
+        }
+    }
+
+    public LiteclusterFileSystem(Store store) {
+        this.store = store;
+        this.dbsDir = store.dir().resolve("dbs");
+    }
+
+    // ---- names ----------------------------------------------------------------------------------
+
+    private Path backing(String name, FileName file) {
+        return switch (file.kind()) {
+            case DATABASE -> dbsDir.resolve(file.database()).resolve("database");
+            case JOURNAL -> dbsDir.resolve(file.database()).resolve("journal");
+            case WAL -> dbsDir.resolve(file.database()).resolve("wal");
+            case SHM -> dbsDir.resolve(file.database()).resolve("shm");
+            case SUPER_JOURNAL -> store.superJournals().resolve(name);
+            case POSITION, INVALID -> null;
+        };
+    }
+
+    private synchronized Node node(String name) {
+        Node node = byName.get(name);
+        if (node == null) {
+            FileName file = FileName.parse(name);
+            node = new Node(nextId++, name, file, backing(name, file));
+            byName.put(name, node);
+            byId.put(node.id, node);
+        }
+        return node;
+    }
+
+    private synchronized Node node(long id) {
+        return byId.get(id);
+    }
+
+    private synchronized void forgetName(Node node) {
+        byName.remove(node.name, node);
+        if (node.lookups <= 0) {
+            byId.remove(node.id);
+        }
+    }
+
+    private Database database(Node node) {
+        return node.file.database() == null ? null : store.get(node.file.database());
+    }
+
+    private static boolean exists(Database database) {
+        return database != null && Files.exists(database.files().database());
+    }
+
+    // ---- attributes -----------------------------------------------------------------------------
+
+    private int fill(Node node, long fh, Attributes attr) {
+        if (node.file.kind() == FileName.Kind.POSITION) {
+            Database database = database(node);
+            if (!exists(database)) {
+                return -Errno.ENOENT;
+            }
+            attr.clear();
+            attr.ino = node.id | (1L << 62);
+            attr.mode = LibC.S_IFREG | 0444;
+            attr.nlink = 1;
+            attr.size = positionText(database).length;
+            return 0;
+        }
+        Statx st = statx.get();
+        int r = fh >= 0 && fh != VIRTUAL_FH && fh != NO_FH ? LibC.fstatx((int) fh, st) : LibC.statx(node.backing.toString(), st);
+        if (r < 0) {
+            return r;
+        }
+        attr.set(st);
+        return 0;
+    }
+
+    private static byte[] positionText(Database database) {
+        return (database.position() + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Fills a directory entry; the kernel now holds one more lookup of the node. */
+    private int entry(Node node, Entry entry) {
+        int r = fill(node, NO_FH, entry.attributes);
+        if (r == 0) {
+            entry.nodeid = node.id;
+            entry.generation = 1;
+            synchronized (this) {
+                node.lookups++;
+            }
+        }
+        return r;
+    }
+
+    @Override
+    public int lookup(Request req, long parent, String name, Entry entry) {
+        if (parent != ROOT) {
+            return -Errno.ENOENT;
+        }
+        FileName file = FileName.parse(name);
+        if (file.kind() == FileName.Kind.INVALID) {
+            return -Errno.ENOENT;
+        }
+        if (file.kind() == FileName.Kind.POSITION && !exists(store.get(file.database()))) {
+            return -Errno.ENOENT;
+        }
+        if (file.kind() != FileName.Kind.POSITION && !Files.exists(backing(name, file))) {
+            return -Errno.ENOENT;
+        }
+        return entry(node(name), entry);
+    }
+
+    @Override
+    public int getattr(Request req, long nodeid, long fh, Attributes attr) {
+        if (nodeid == ROOT) {
+            Statx st = statx.get();
+            int r = LibC.statx(dbsDir.toString(), st);
+            if (r == 0) {
+                attr.set(st);
+                attr.ino = ROOT;
+            }
+            return r;
+        }
+        Node node = node(nodeid);
+        return node == null ? -Errno.ENOENT : fill(node, fh, attr);
+    }
+
+    @Override
+    public int setattr(Request req, long nodeid, SetattrRequest changes, Attributes attr) {
+        Node node = node(nodeid);
+        if (node == null || node.backing == null) {
+            return node == null ? -Errno.ENOENT : -Errno.EACCES;
+        }
+        try {
+            if (changes.hasSize()) {
+                int r = truncate(node, changes);
+                if (r < 0) {
+                    return r;
+                }
+            }
+            if (changes.hasMode()) {
+                Files.setPosixFilePermissions(node.backing, PosixFilePermissions.fromString(permissions(changes.mode())));
+            }
+            if (changes.hasMtime()) {
+                FileTime time = changes.mtimeNow() ? FileTime.fromMillis(System.currentTimeMillis())
+                        : FileTime.from(changes.mtimeSec() * 1_000_000_000L + changes.mtimeNsec(), TimeUnit.NANOSECONDS);
+                Files.setLastModifiedTime(node.backing, time);
+            }
+        } catch (IOException e) {
+            return failure("setattr " + node.name, e);
+        }
+        return fill(node, changes.hasFh() ? changes.fh() : NO_FH, attr);
+    }
+
+    private int truncate(Node node, SetattrRequest changes) throws IOException {
+        Database database = database(node);
+        long size = changes.size();
+        if (database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0) {
+            database.journalFinalized(); // TRUNCATE mode's commit point: capture before it completes
+        }
+        int r = changes.hasFh() ? LibC.ftruncate((int) changes.fh(), size) : LibC.truncate(node.backing.toString(), size);
+        if (r == 0 && database != null && node.file.kind() == FileName.Kind.WAL) {
+            database.walTruncated();
+        }
+        return r;
+    }
+
+    private static String permissions(int mode) {
+        String all = "rwxrwxrwx";
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 9; i++) {
+            s.append((mode & (1 << (8 - i))) != 0 ? all.charAt(i) : '-');
+        }
+        return s.toString();
+    }
+
+    // ---- open, create, read, write --------------------------------------------------------------
+
+    @Override
+    public int open(Request req, long nodeid, int flags, OpenResult result) {
+        Node node = node(nodeid);
+        if (node == null) {
+            return -Errno.ENOENT;
+        }
+        if (node.file.kind() == FileName.Kind.POSITION) {
+            if ((flags & LibC.O_ACCMODE) != LibC.O_RDONLY) {
+                return -Errno.EACCES;
+            }
+            result.fh = VIRTUAL_FH;
+            result.directIo = true;
+            return 0;
+        }
+        return openBacking(node, flags & ~(LibC.O_CREAT | LibC.O_EXCL), 0, result);
+    }
+
+    private int openBacking(Node node, int flags, int mode, OpenResult result) {
+        int fd = LibC.open(node.backing.toString(), flags | LibC.O_CLOEXEC, mode);
+        if (fd < 0) {
+            return fd;
+        }
+        result.fh = fd;
+        result.keepCache = true;
+        return 0;
+    }
+
+    @Override
+    public int create(Request req, long parent, String name, int mode, int flags, Entry entry, OpenResult result) {
+        FileName file = FileName.parse(name);
+        if (parent != ROOT || file.kind() == FileName.Kind.INVALID) {
+            LOG.warn("refused to create '{}': the mount holds only SQLite databases and their side files", name);
+            return -Errno.EACCES;
+        }
+        if (file.kind() == FileName.Kind.POSITION) {
+            return -Errno.EACCES;
+        }
+        try {
+            if (file.database() != null) {
+                store.open(file.database());
+            }
+        } catch (IOException e) {
+            return failure("create " + name, e);
+        }
+        Node node = node(name);
+        int r = openBacking(node, flags | LibC.O_CREAT, mode, result);
+        if (r < 0) {
+            return r;
+        }
+        r = entry(node, entry);
+        if (r < 0) {
+            LibC.close((int) result.fh);
+        }
+        return r;
+    }
+
+    @Override
+    public int read(Request req, long nodeid, long fh, long offset, int size, MemorySegment dst) {
+        if (fh == VIRTUAL_FH) {
+            Node node = node(nodeid);
+            Database database = node == null ? null : database(node);
+            if (database == null) {
+                return -Errno.ENOENT;
+            }
+            byte[] text = positionText(database);
+            int n = (int) Math.max(0, Math.min(size, text.length - offset));
+            MemorySegment.copy(text, (int) Math.min(offset, text.length), dst, ValueLayout.JAVA_BYTE, 0, n);
+            return n;
+        }
+        return (int) LibC.pread((int) fh, dst, size, offset);
+    }
+
+    @Override
+    public int write(Request req, long nodeid, long fh, long offset, MemorySegment data, int writeFlags) {
+        Node node = node(nodeid);
+        if (node == null) {
+            return -Errno.ENOENT;
+        }
+        Database database = database(node);
+        try {
+            switch (node.file.kind()) {
+                case DATABASE -> {
+                    if (offset == 0 && database.position().txid() == 0 && !startsLikeSqlite(data)) {
+                        LOG.warn("refused a write to '{}': it is not a SQLite database (the mount holds only databases)", node.name);
+                        return -Errno.EINVAL;
+                    }
+                    int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
+                    if (n > 0) {
+                        database.databaseWritten(offset, n);
+                    }
+                    return n;
+                }
+                case JOURNAL -> {
+                    if (offset == 0 && zeroHeader(data)) {
+                        database.journalFinalized(); // PERSIST mode's commit point
+                    }
+                    return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
+                }
+                case WAL -> {
+                    int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
+                    if (n > 0) {
+                        database.walWritten(offset);
+                    }
+                    return n;
+                }
+                default -> {
+                    return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
+                }
+            }
+        } catch (IOException e) {
+            return failure("write " + node.name, e);
+        }
+    }
+
+    private static boolean startsLikeSqlite(MemorySegment data) {
+        byte[] head = new byte[(int) Math.min(DatabaseHeader.SIZE, data.byteSize())];
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, head, 0, head.length);
+        return DatabaseHeader.hasMagic(head);
+    }
+
+    /** PERSIST mode finalizes a journal by zeroing its 28-byte header. */
+    private static boolean zeroHeader(MemorySegment data) {
+        if (data.byteSize() < 28) {
+            return false;
+        }
+        for (int i = 0; i < 28; i++) {
+            if (data.get(ValueLayout.JAVA_BYTE, i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int flush(Request req, long nodeid, long fh, long lockOwner) {
+        return 0;
+    }
+
+    @Override
+    public int release(Request req, long nodeid, long fh, int flags) {
+        return fh == VIRTUAL_FH ? 0 : LibC.close((int) fh);
+    }
+
+    @Override
+    public int fsync(Request req, long nodeid, long fh, boolean dataOnly) {
+        Node node = node(nodeid);
+        Database database = node == null ? null : database(node);
+        try {
+            if (database != null) {
+                database.appSynced();
+            }
+        } catch (IOException e) {
+            return failure("fsync of the log for " + node.name, e);
+        }
+        return fh == VIRTUAL_FH ? 0 : LibC.fsync((int) fh, dataOnly);
+    }
+
+    @Override
+    public int fsyncdir(Request req, long nodeid, long fh, boolean dataOnly) {
+        int fd = LibC.open(dbsDir.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return fd;
+        }
+        int r = LibC.fsync(fd, dataOnly);
+        LibC.close(fd);
+        return r;
+    }
+
+    // ---- directory operations -------------------------------------------------------------------
+
+    @Override
+    public int unlink(Request req, long parent, String name) {
+        FileName file = FileName.parse(name);
+        if (parent != ROOT || file.kind() == FileName.Kind.INVALID) {
+            return -Errno.ENOENT;
+        }
+        if (file.kind() == FileName.Kind.DATABASE || file.kind() == FileName.Kind.POSITION) {
+            LOG.warn("refused to delete '{}': databases are not deleted through the mount", name);
+            return -Errno.EPERM;
+        }
+        Node node = node(name);
+        Database database = database(node);
+        try {
+            if (database != null && file.kind() == FileName.Kind.JOURNAL) {
+                database.journalFinalized(); // DELETE mode's commit point: capture before the unlink completes
+            }
+            Files.delete(node.backing);
+            forgetName(node);
+            if (database != null && file.kind() == FileName.Kind.WAL) {
+                database.walRemoved();
+            }
+            return 0;
+        } catch (NoSuchFileException e) {
+            return -Errno.ENOENT;
+        } catch (IOException e) {
+            return failure("unlink " + name, e);
+        }
+    }
+
+    @Override
+    public int rename(Request req, long parent, String name, long newParent, String newName, int flags) {
+        return -Errno.EPERM;
+    }
+
+    @Override
+    public int mkdir(Request req, long parent, String name, int mode, Entry entry) {
+        return -Errno.EPERM;
+    }
+
+    @Override
+    public int rmdir(Request req, long parent, String name) {
+        return -Errno.EPERM;
+    }
+
+    @Override
+    public int opendir(Request req, long nodeid, int flags, OpenResult result) {
+        return nodeid == ROOT ? 0 : -Errno.ENOTDIR;
+    }
+
+    @Override
+    public int readdir(Request req, long nodeid, long fh, long offset, DirectoryBuffer buffer) {
+        List<String> names = listNames();
+        for (int i = (int) offset; i < names.size(); i++) {
+            Node node = node(names.get(i));
+            boolean added;
+            if (buffer.isPlus()) {
+                Entry entry = new Entry();
+                if (entry(node, entry) < 0) {
+                    continue;
+                }
+                added = buffer.addPlus(node.name, entry, i + 1);
+                if (!added) {
+                    forget(node.id, 1); // the kernel never saw this entry
+                }
+            } else {
+                added = buffer.add(node.name, node.id, LibC.S_IFREG, i + 1);
+            }
+            if (!added) {
+                break;
+            }
+        }
+        return 0;
+    }
+
+    private List<String> listNames() {
+        List<String> names = new ArrayList<>();
+        for (Database database : store.databases()) {
+            String db = database.name();
+            if (!Files.exists(database.files().database())) {
+                continue;
+            }
+            names.add(db);
+            if (Files.exists(database.files().journal())) {
+                names.add(db + "-journal");
+            }
+            if (Files.exists(database.files().wal())) {
+                names.add(db + "-wal");
+            }
+            if (Files.exists(database.files().shm())) {
+                names.add(db + "-shm");
+            }
+            names.add(db + "-pos");
+        }
+        try (Stream<Path> list = Files.list(store.superJournals())) {
+            list.map(p -> p.getFileName().toString()).sorted().forEach(names::add);
+        } catch (IOException e) {
+            LOG.warn("cannot list super-journals: {}", e.getMessage());
+        }
+        return names;
+    }
+
+    @Override
+    public int statfs(Request req, long nodeid, FsStats stats) {
+        long[] v = new long[11];
+        int r = LibC.statvfs(dbsDir.toString(), v);
+        if (r < 0) {
+            return r;
+        }
+        stats.blockSize = (int) v[0];
+        stats.fragmentSize = (int) v[1];
+        stats.blocks = v[2];
+        stats.blocksFree = v[3];
+        stats.blocksAvailable = v[4];
+        stats.files = v[5];
+        stats.filesFree = v[6];
+        stats.nameLength = 255;
+        return 0;
+    }
+
+    @Override
+    public int access(Request req, long nodeid, int mask) {
+        return 0;
+    }
+
+    @Override
+    public synchronized void forget(long nodeid, long count) {
+        Node node = byId.get(nodeid);
+        if (node != null && (node.lookups -= count) <= 0 && byName.get(node.name) != node) {
+            byId.remove(nodeid); // unlinked and forgotten: a journal of a finished transaction
+        }
+    }
+
+    private static int failure(String what, IOException e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        LOG.error("{} failed: {}", what, reason);
+        return reason.contains("No space left") ? -Errno.ENOSPC : -Errno.EIO;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.litecluster.fs;
+
+import dev.litecluster.fuse.FuseMount;
+import dev.litecluster.store.Store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A primary's store mounted through {@link LiteclusterFileSystem} in a test directory. */
+final class MountedStore implements AutoCloseable {
+    final Path data;
+    final Path mount;
+    final Store store;
+    private final FuseMount fuse;
+
+    private MountedStore(Path data, Path mount, Store store, FuseMount fuse) {
+        this.data = data;
+        this.mount = mount;
+        this.store = store;
+        this.fuse = fuse;
+    }
+
+    static MountedStore open(Path root) throws IOException {
+        Path data = root.resolve("data");
+        Path mount = root.resolve("mnt");
+        Files.createDirectories(mount);
+        Store store = Store.open(data);
+        try {
+            return new MountedStore(data, mount, store, FuseMount.mount(mount, new LiteclusterFileSystem(store)));
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    Path db(String name) {
+        return mount.resolve(name);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            fuse.close();
+        } finally {
+            store.close();
+        }
+    }
+}

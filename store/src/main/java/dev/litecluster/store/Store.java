@@ -1,0 +1,99 @@
+package dev.litecluster.store;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The data directory of a node (DESIGN.md §4): one {@link Database} per {@code dbs/<name>/},
+ * super-journals in {@code superjournals/}, and the node's identity in {@code node.json}.
+ */
+public final class Store implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+
+    private final Path dir;
+    private final NodeIdentity identity;
+    private final Map<String, Database> databases = new TreeMap<>();
+
+    private Store(Path dir, NodeIdentity identity) {
+        this.dir = dir;
+        this.identity = identity;
+    }
+
+    /** Opens the data directory, recovering every database in it. */
+    public static Store open(Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("dbs"));
+        Files.createDirectories(dir.resolve("superjournals"));
+        Store store = new Store(dir, NodeIdentity.load(dir.resolve("node.json")));
+        List<Path> existing;
+        try (Stream<Path> list = Files.list(dir.resolve("dbs"))) {
+            existing = list.filter(Files::isDirectory).sorted().toList();
+        }
+        try {
+            for (Path db : existing) {
+                store.open(db.getFileName().toString());
+            }
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public NodeIdentity identity() {
+        return identity;
+    }
+
+    public Path superJournals() {
+        return dir.resolve("superjournals");
+    }
+
+    /** The database called {@code name}, or null. */
+    public synchronized Database get(String name) {
+        return databases.get(name);
+    }
+
+    public synchronized List<Database> databases() {
+        return new ArrayList<>(databases.values());
+    }
+
+    /** Opens (creating when new) the database called {@code name}. */
+    public synchronized Database open(String name) throws IOException {
+        Database database = databases.get(name);
+        if (database == null) {
+            database = Database.open(new DatabaseFiles(name, dir.resolve("dbs").resolve(name)), identity.nodeId());
+            databases.put(name, database);
+            LOG.info("database {} at {}", name, database.position());
+        }
+        return database;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        IOException failure = null;
+        for (Database database : databases.values()) {
+            try {
+                database.close();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        databases.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
