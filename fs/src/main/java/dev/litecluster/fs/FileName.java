@@ -10,8 +10,8 @@ public record FileName(Kind kind, String database) {
 
     public enum Kind { DATABASE, JOURNAL, WAL, SHM, POSITION, SUPER_JOURNAL, INVALID }
 
-    /** SQLite names a super-journal {@code <main db>-mj} + 8 hex digits (the 7th always 9). */
-    private static final Pattern SUPER_JOURNAL = Pattern.compile(".+-mj[0-9A-F]{8}");
+    /** SQLite names a super-journal {@code <main db>-mj%06X9%02X}: 6 random hex digits, a 9, 2 more. */
+    private static final Pattern SUPER_JOURNAL = Pattern.compile(".+-mj[0-9A-F]{6}9[0-9A-F]{2}");
     private static final String[][] SUFFIXES = {{"-journal", "JOURNAL"}, {"-wal", "WAL"}, {"-shm", "SHM"}, {"-pos", "POSITION"}};
 
     public static FileName parse(String name) {

@@ -38,6 +38,11 @@ final class MountedStore implements AutoCloseable {
         return mount.resolve(name);
     }
 
+    /** The data directory of database {@code name} of the node rooted at {@code root}. */
+    static Path databaseDir(Path root, String name) {
+        return root.resolve("data").resolve("dbs").resolve(name);
+    }
+
     @Override
     public void close() throws IOException {
         try {

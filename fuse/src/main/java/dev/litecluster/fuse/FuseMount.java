@@ -159,8 +159,12 @@ public final class FuseMount implements AutoCloseable {
             boolean unmounted = privileged ? LibC.umount2(mountPoint.toString(), 0) == 0 : Fusermount.unmount(mountPoint, false);
             if (!unmounted && !session.isStopped()) {
                 log.info("{} is busy: detaching and aborting its connection", mountPoint);
-                detach(mountPoint, privileged);
-                abortConnection();
+                if (privileged) {
+                    LibC.umount2(mountPoint.toString(), LibC.MNT_FORCE | LibC.MNT_DETACH); // MNT_FORCE aborts the connection
+                } else {
+                    detach(mountPoint, false);
+                    abortConnection();
+                }
             }
             if (!session.awaitStopped(STOP_TIMEOUT)) {
                 log.warn("{}: readers still running after unmount; aborting the connection", mountPoint);
@@ -173,12 +177,14 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /** Writing to {@code /sys/fs/fuse/connections/N/abort} fails every pending request and wakes the readers. */
+    /**
+     * Writing to {@code /sys/fs/fuse/connections/N/abort} fails every pending request and wakes
+     * the readers; it needs fusectl mounted there.
+     */
     private void abortConnection() throws IOException {
-        if (connection < 0) return;
         Path abort = CONNECTIONS.resolve(Integer.toString(connection)).resolve("abort");
-        if (!Files.exists(abort) && privileged) LibC.mount("fusectl", CONNECTIONS.toString(), "fusectl", 0, "");
-        if (Files.exists(abort)) Files.writeString(abort, "1");
+        if (connection >= 0 && Files.exists(abort)) Files.writeString(abort, "1");
+        else log.warn("cannot abort the FUSE connection of {}: {} is not available", mountPoint, abort);
     }
 
     private void awaitStopped() {

@@ -104,7 +104,11 @@ final class FuseSession {
         initDone.countDown();
     }
 
-    /** Marks the in-flight request {@code unique} interrupted; false if no reader is serving it (yet). */
+    /**
+     * Marks the in-flight request {@code unique} interrupted; false if no reader is serving it (yet).
+     * Reading another reader's current unique races benignly: uniques are never reused, and a
+     * request marked after it finished is never asked again.
+     */
     boolean interrupt(long unique) {
         for (RequestReader reader : readers) {
             if (reader.request.unique() == unique) {

@@ -106,7 +106,8 @@ public final class Notifier {
     public CompletableFuture<Integer> store(long nodeid, long offset, byte[] data) {
         byte[] copy = data.clone();
         return submit(() -> {
-            for (int done = 0; done < copy.length || done == 0; ) {
+            int done = 0;
+            do {
                 int size = Math.min(STORE_CHUNK, copy.length - done);
                 buffer.set(JAVA_LONG_UNALIGNED, 16, nodeid);
                 buffer.set(JAVA_LONG_UNALIGNED, 24, offset + done);
@@ -114,9 +115,9 @@ public final class Notifier {
                 buffer.set(JAVA_INT_UNALIGNED, 36, 0);
                 MemorySegment.copy(copy, done, buffer, ValueLayout.JAVA_BYTE, 40, size);
                 int r = send(STORE, 24 + size);
-                if (r < 0 || size == 0) return r;
+                if (r < 0) return r;
                 done += size;
-            }
+            } while (done < copy.length);
             return 0;
         });
     }

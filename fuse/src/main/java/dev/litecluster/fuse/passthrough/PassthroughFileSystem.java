@@ -8,7 +8,6 @@ import dev.litecluster.fuse.FuseFileSystem;
 import dev.litecluster.fuse.OpenResult;
 import dev.litecluster.fuse.Request;
 import dev.litecluster.fuse.SetattrRequest;
-import dev.litecluster.fuse.sys.Errno;
 import dev.litecluster.fuse.sys.LibC;
 import dev.litecluster.fuse.sys.Statx;
 

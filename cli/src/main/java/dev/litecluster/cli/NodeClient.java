@@ -1,0 +1,103 @@
+package dev.litecluster.cli;
+
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.PathRequestContent;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.TimeUnit;
+
+/** A client of one node's HTTP API; failures are {@link IOException}s with a one-line message. */
+final class NodeClient implements AutoCloseable {
+    private final String base;
+    private final String secret;
+    private final HttpClient http = new HttpClient();
+
+    NodeClient(String base, String secret) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.secret = secret;
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client", e);
+        }
+    }
+
+    private Request request(HttpMethod method, String path) {
+        Request request = http.newRequest(base + path).method(method).timeout(10, TimeUnit.MINUTES);
+        if (secret != null && !secret.isEmpty()) {
+            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
+        }
+        return request;
+    }
+
+    String get(String path) throws IOException {
+        return body(send(request(HttpMethod.GET, path)));
+    }
+
+    /** Streams {@code GET path} into {@code target} (written to a temp file first, then moved). */
+    void download(String path, Path target) throws IOException {
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request(HttpMethod.GET, path).send(listener);
+        Response response;
+        try {
+            response = listener.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw unreachable(e);
+        }
+        try (InputStream in = listener.getInputStream()) {
+            if (response.getStatus() != 200) {
+                throw new IOException(new String(in.readAllBytes()).strip() + " (HTTP " + response.getStatus() + ")");
+            }
+            Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), ".download-", ".tmp");
+            try {
+                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    String upload(String path, Path file) throws IOException {
+        return body(send(request(HttpMethod.POST, path).body(new PathRequestContent("application/vnd.sqlite3", file))));
+    }
+
+    private ContentResponse send(Request request) throws IOException {
+        try {
+            return request.send();
+        } catch (Exception e) {
+            throw unreachable(e);
+        }
+    }
+
+    private IOException unreachable(Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return new IOException("cannot reach the node at " + base + ": " + cause.getMessage());
+    }
+
+    private static String body(ContentResponse response) throws IOException {
+        if (response.getStatus() != 200) {
+            throw new IOException(response.getContentAsString().strip() + " (HTTP " + response.getStatus() + ")");
+        }
+        return response.getContentAsString();
+    }
+
+    @Override
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            // stopping a client that sent its last request cannot lose anything
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package dev.litecluster.cluster;
+
+import java.util.List;
+
+/** What {@code GET /status} reports about a node. */
+public record NodeStatus(String hostname, String role, String advertiseUrl, List<DatabaseStatus> databases) {
+
+    /** One database: its position and what its log holds. */
+    public record DatabaseStatus(String name, long txid, String checksum, int pageSize, long logFirstTxid,
+                                 long logLastTxid) {
+    }
+}
