@@ -3,7 +3,7 @@ package dev.litecluster.fuse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,22 +21,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Concurrent SQLite writers and readers (python3, sqlite3 CLI, sqlite-jdbc) through the mount. */
 class SqliteOverMountTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
-    private static final int PER_WRITER = 150;
-    static TestMount m;
+    private static final int PER_WRITER = 100;
+    static TestMount cached;
+    /** Direct I/O for -wal and -journal, as the benchmark mounts it (the db file and -shm stay cached). */
+    static TestMount directIo;
 
     @BeforeAll
     static void mount() throws IOException {
-        m = TestMount.passthrough();
+        cached = TestMount.passthrough();
+        directIo = TestMount.create(b -> new PassthroughMain.DirectIoPassthrough(b,
+                dev.litecluster.fuse.passthrough.CacheTimeouts.defaults(), List.of("-wal", "-journal")), MountOptions.defaults());
     }
 
     @AfterAll
     static void unmount() throws IOException {
-        if (m != null) m.close();
+        if (cached != null) cached.close();
+        if (directIo != null) directIo.close();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"DELETE", "WAL"})
-    void concurrentWritersAndReadersKeepTheDatabaseConsistent(String journalMode) throws Exception {
+    @CsvSource({"DELETE,false", "WAL,false", "DELETE,true", "WAL,true"})
+    void concurrentWritersAndReadersKeepTheDatabaseConsistent(String journalMode, boolean direct) throws Exception {
+        TestMount m = direct ? directIo : cached;
         Path db = m.mountPoint.resolve("counters-" + journalMode + ".db");
         Path stop = m.dir.resolve("stop-" + journalMode);
         Proc.python(TIMEOUT, SqliteScripts.CREATE, db, journalMode).ok();
@@ -45,7 +51,7 @@ class SqliteOverMountTest {
         for (int i = 0; i < 2; i++) readers.add(Proc.startPython(SqliteScripts.READER, db, stop));
         List<Process> writers = new ArrayList<>();
         for (int i = 0; i < 3; i++) writers.add(Proc.startPython(SqliteScripts.WRITER, db, PER_WRITER, "py" + i));
-        writers.add(startCliWriter(db));
+        writers.add(startCliWriter(m, db));
         CompletableFuture<Void> jdbc = CompletableFuture.runAsync(() -> jdbcWriter(db));
 
         for (Process w : writers) Proc.finish(w, TIMEOUT).ok();
@@ -62,7 +68,7 @@ class SqliteOverMountTest {
         assertThat(Proc.python(TIMEOUT, SqliteScripts.CHECK, m.backing.resolve(db.getFileName())).ok().out().trim()).isEqualTo(expected);
     }
 
-    private static Process startCliWriter(Path db) throws IOException {
+    private static Process startCliWriter(TestMount m, Path db) throws IOException {
         StringBuilder sql = new StringBuilder(".timeout 60000\n");
         for (int i = 0; i < PER_WRITER; i++) {
             sql.append("BEGIN IMMEDIATE; UPDATE counters SET n = n + 1 WHERE id = ").append(i % 4)
