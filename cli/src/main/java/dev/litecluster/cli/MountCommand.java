@@ -39,7 +39,7 @@ public final class MountCommand implements Callable<Integer> {
         Node node;
         try {
             node = Node.start(config);
-        } catch (IOException e) {
+        } catch (IOException | ConfigException e) {
             System.err.println("litecluster: " + e.getMessage());
             return 1;
         }

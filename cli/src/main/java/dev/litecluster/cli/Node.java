@@ -2,6 +2,8 @@ package dev.litecluster.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.cli.config.Config;
+import dev.litecluster.cli.config.ConfigException;
+import dev.litecluster.cli.config.GoDuration;
 import dev.litecluster.cluster.ApiException;
 import dev.litecluster.cluster.DatabaseTransfer;
 import dev.litecluster.cluster.NodeApi;
@@ -9,6 +11,7 @@ import dev.litecluster.cluster.NodeStatus;
 import dev.litecluster.fs.LiteclusterFileSystem;
 import dev.litecluster.fuse.FuseMount;
 import dev.litecluster.store.Database;
+import dev.litecluster.store.Retention;
 import dev.litecluster.store.Store;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -23,6 +26,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /** A running node: its data directory, its mount, and its HTTP API. */
@@ -35,18 +39,22 @@ final class Node implements AutoCloseable {
     private final FuseMount mount;
     private final NodeApi api;
     private final DatabaseTransfer transfer;
+    private final Retention retention;
     private boolean closed;
 
-    private Node(Config config, Store store, FuseMount mount, NodeApi api, DatabaseTransfer transfer) {
+    private Node(Config config, Store store, FuseMount mount, NodeApi api, DatabaseTransfer transfer, Retention retention) {
         this.config = config;
         this.store = store;
         this.mount = mount;
         this.api = api;
         this.transfer = transfer;
+        this.retention = retention;
     }
 
     /** Opens the store, mounts it, and starts the API; undoes what was done when a step fails. */
-    static Node start(Config config) throws IOException {
+    static Node start(Config config) throws IOException, ConfigException {
+        Duration keep = GoDuration.parse("data.retention", config.data.retention);
+        Duration interval = GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
         Path mountDir = Path.of(config.fuse.dir);
         Files.createDirectories(mountDir);
         Store store = Store.open(Path.of(config.data.dir));
@@ -54,8 +62,10 @@ final class Node implements AutoCloseable {
         try {
             mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store));
             Path scratch = Files.createDirectories(store.dir().resolve("tmp"));
+            // No replica or backup holds log records yet: time alone decides what is kept.
+            Retention retention = new Retention(store, keep, database -> Long.MAX_VALUE).start(interval);
             Node node = new Node(config, store, mount, new NodeApi(config.http.addr, config.http.secret),
-                    new DatabaseTransfer(mountDir, scratch));
+                    new DatabaseTransfer(mountDir, scratch), retention);
             node.routes().start();
             LOG.info("mounted {} (data {}), primary on a static lease", mountDir, config.data.dir);
             return node;
@@ -132,6 +142,7 @@ final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        retention.close();
         api.close();
         mount.close();
         try {

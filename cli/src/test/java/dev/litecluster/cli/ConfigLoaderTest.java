@@ -3,8 +3,10 @@ package dev.litecluster.cli;
 import dev.litecluster.cli.config.Config;
 import dev.litecluster.cli.config.ConfigException;
 import dev.litecluster.cli.config.ConfigLoader;
+import dev.litecluster.cli.config.GoDuration;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -39,10 +41,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void durationsUseLitefsSyntax() throws ConfigException {
+        assertThat(GoDuration.parse("k", "1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(GoDuration.parse("k", "500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThatThrownBy(() -> loader.parse("c.yml", "fuse:\n  dir: /m\ndata:\n  dir: /d\n  retention: ten minutes\n"))
+                .hasMessage("c.yml: 'data.retention': 'ten minutes' is not a duration (like 30s, 10m, 1h)");
+    }
+
+    @Test
     void unknownKeyNamesTheKeyAndLine() {
-        assertThatThrownBy(() -> loader.parse("litefs.yml", "fuse:\n  dir: /m\ndata:\n  dir: /d\n  retention: 5m\n"))
+        assertThatThrownBy(() -> loader.parse("litefs.yml", "fuse:\n  dir: /m\ndata:\n  dir: /d\n  keep: 5m\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("litefs.yml line 5: unknown key 'retention' in 'data'");
+                .hasMessage("litefs.yml line 5: unknown key 'keep' in 'data'");
     }
 
     @Test

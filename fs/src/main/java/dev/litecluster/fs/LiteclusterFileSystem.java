@@ -225,7 +225,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
         int r = changes.hasFh() ? LibC.ftruncate((int) changes.fh(), size) : LibC.truncate(node.backing.toString(), size);
         if (r == 0 && database != null && node.file.kind() == FileName.Kind.WAL) {
-            database.walTruncated();
+            database.walTruncated(size);
         }
         return r;
     }

@@ -131,9 +131,8 @@ final class LogReplay {
             }
             read(expected, a, (long) (p - 1) * size);
             read(actual, b, (long) (p - 1) * size);
-            if (!a.equals(b)) {
-                assertThat(b.array()).as("page %d of the database file equals the replayed log", p).isEqualTo(a.array());
-            }
+            int mismatch = Arrays.mismatch(a.array(), b.array());
+            assertThat(mismatch).as("first differing byte of page %d, database file vs replayed log", p).isEqualTo(-1);
         }
     }
 

@@ -138,16 +138,18 @@ public final class Database implements Closeable {
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
     }
 
-    /** The WAL was truncated: every committed frame was captured when it was written. */
-    public synchronized void walTruncated() {
+    /** The WAL was truncated to {@code size} bytes: every committed frame was captured when it was written. */
+    public synchronized void walTruncated(long size) {
         if (follower != null) {
-            follower.reset();
+            follower.truncated(size);
         }
     }
 
     /** The WAL was deleted (the last connection closed, or the database left WAL mode). */
     public synchronized void walRemoved() throws IOException {
-        walTruncated();
+        if (follower != null) {
+            follower.reset();
+        }
         if (wal != null) {
             wal.close();
             wal = null;
@@ -283,6 +285,22 @@ public final class Database implements Closeable {
     private LtxHeader header(int size, int commit, long next, long pre, WalRange wal) {
         return new LtxHeader(0, size, commit, next, next, System.currentTimeMillis(), pre,
                 wal.offset(), wal.size(), wal.salt1(), wal.salt2(), nodeId);
+    }
+
+    /**
+     * Deletes log segments older than {@code keepMillis} whose records are all below
+     * {@code neededFrom} (the oldest TXID a replica or the backup still needs). The checksum state is
+     * saved first, so a restart never needs a deleted record.
+     *
+     * @return the number of segments deleted
+     */
+    public int enforceRetention(long keepMillis, long neededFrom) throws IOException {
+        long saved;
+        synchronized (this) {
+            saveState();
+            saved = txid;
+        }
+        return log.deleteBefore(Math.min(neededFrom, saved + 1), System.currentTimeMillis() - keepMillis);
     }
 
     /** Persists the checksum state so the next start replays only newer records. */

@@ -26,6 +26,8 @@ public final class TxLog implements Closeable {
     static final int FRAME_HEADER = 20;
     private static final int MAGIC = 0x4c435231;
     static final long SEGMENT_LIMIT = 64L << 20;
+    /** A segment older than this is closed at the next append, so retention can delete by time. */
+    static final long SEGMENT_AGE_NANOS = 60_000_000_000L;
 
     private static final class Segment {
         final Path path;
@@ -33,6 +35,8 @@ public final class TxLog implements Closeable {
         long[] offsets = new long[16];
         int count;
         long end;
+        /** When this process started appending to the segment (segments also roll by age, for retention). */
+        final long startedNanos = System.nanoTime();
 
         Segment(Path path, long firstTxid) {
             this.path = path;
@@ -160,7 +164,8 @@ public final class TxLog implements Closeable {
             throw new IOException("log append out of order: txid " + txid + " after " + lastTxid());
         }
         Segment segment = segments.isEmpty() ? null : segments.getLast();
-        if (segment == null || segment.end >= segmentLimit) {
+        if (segment == null || segment.end >= segmentLimit
+                || System.nanoTime() - segment.startedNanos > SEGMENT_AGE_NANOS) {
             segment = startSegment(txid);
         }
         openTailIfNeeded();
@@ -299,10 +304,16 @@ public final class TxLog implements Closeable {
         tail.force(true);
     }
 
-    /** Deletes whole segments whose records are all older than {@code txid} (retention). */
-    public synchronized int deleteBefore(long txid) throws IOException {
+    /**
+     * Retention: deletes, oldest first, whole segments whose records are all below {@code txid} and
+     * whose last append is before {@code cutoffMillis}. The segment being appended to is kept.
+     *
+     * @return the number of segments deleted
+     */
+    public synchronized int deleteBefore(long txid, long cutoffMillis) throws IOException {
         int deleted = 0;
-        while (segments.size() > 1 && segments.get(0).lastTxid() < txid) {
+        while (segments.size() > 1 && segments.get(0).lastTxid() < txid
+                && Files.getLastModifiedTime(segments.get(0).path).toMillis() < cutoffMillis) {
             Files.delete(segments.removeFirst().path);
             deleted++;
         }

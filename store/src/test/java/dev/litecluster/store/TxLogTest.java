@@ -107,13 +107,34 @@ class TxLogTest {
             assertThat(log.lastTxid()).isEqualTo(7);
             append(log, 8, "again 8");
             assertThat(read(log, 8)).isEqualTo("again 8");
-            log.deleteBefore(5);
+            log.deleteBefore(5, Long.MAX_VALUE);
             assertThat(log.firstTxid()).isGreaterThan(1).isLessThanOrEqualTo(5);
             assertThat(read(log, 5)).isEqualTo("a record of some length 5");
         }
         try (TxLog log = TxLog.open(dir, 64)) {
             assertThat(log.lastTxid()).isEqualTo(8);
             assertThat(read(log, 8)).isEqualTo("again 8");
+        }
+    }
+
+    @Test
+    void retentionKeepsRecentSegmentsAndTheTail() throws IOException {
+        try (TxLog log = TxLog.open(dir, 64)) {
+            for (long t = 1; t <= 10; t++) {
+                append(log, t, "a record of some length " + t);
+            }
+            Path[] all = segments();
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < all.length; i++) {
+                long age = i < 2 ? 20 * 60_000L : 60_000L; // the two oldest segments are 20 minutes old
+                Files.setLastModifiedTime(all[i], java.nio.file.attribute.FileTime.fromMillis(now - age));
+            }
+            assertThat(log.deleteBefore(Long.MAX_VALUE, now - 10 * 60_000L)).isEqualTo(2);
+            assertThat(segments()).hasSize(all.length - 2);
+            assertThat(log.deleteBefore(Long.MAX_VALUE, now)).isEqualTo(all.length - 3);
+            assertThat(segments()).as("the segment being appended to stays").hasSize(1);
+            assertThat(log.lastTxid()).isEqualTo(10);
+            assertThat(read(log, 10)).isEqualTo("a record of some length 10");
         }
     }
 

@@ -21,6 +21,10 @@ public final class Config {
 
     public static final class Data {
         public String dir;
+        /** How much log history to keep at least (replicas and backup may need more). */
+        public String retention = "10m";
+        @JsonProperty("retention-monitor-interval")
+        public String retentionMonitorInterval = "1m";
     }
 
     public static final class Lease {

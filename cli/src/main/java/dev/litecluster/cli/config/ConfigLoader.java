@@ -69,17 +69,27 @@ public final class ConfigLoader {
     }
 
     private static void validate(String source, Config config) throws ConfigException {
+        try {
+            checkValues(config);
+        } catch (ConfigException e) {
+            throw new ConfigException(source + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkValues(Config config) throws ConfigException {
         if (config.fuse.dir == null || config.fuse.dir.isBlank()) {
-            throw new ConfigException(source + ": 'fuse.dir' is required (the directory apps open databases in)");
+            throw new ConfigException("'fuse.dir' is required (the directory apps open databases in)");
         }
         if (config.data.dir == null || config.data.dir.isBlank()) {
-            throw new ConfigException(source + ": 'data.dir' is required (where the node keeps databases and logs)");
+            throw new ConfigException("'data.dir' is required (where the node keeps databases and logs)");
         }
+        GoDuration.parse("data.retention", config.data.retention);
+        GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
         if (!"static".equals(config.lease.type)) {
-            throw new ConfigException(source + ": lease.type '" + config.lease.type + "' is not supported by this build (use 'static')");
+            throw new ConfigException("lease.type '" + config.lease.type + "' is not supported by this build (use 'static')");
         }
         if (!config.lease.candidate) {
-            throw new ConfigException(source + ": lease.candidate: false (a replica) needs replication, which this build does not have yet");
+            throw new ConfigException("lease.candidate: false (a replica) needs replication, which this build does not have yet");
         }
     }
 

@@ -62,6 +62,19 @@ public final class WalFollower {
         committedEnd = pendingEnd = 0;
     }
 
+    /**
+     * The WAL file was cut to {@code size} bytes. SQLite cuts it to 0 (TRUNCATE checkpoint), or, with
+     * {@code journal_size_limit}, to the end of its live frames right after the commit that restarted
+     * it: the chain is intact and the frames appended next must still be followed.
+     */
+    public void truncated(long size) {
+        if (size < committedEnd) {
+            reset(); // committed frames are gone: only a new header can start a chain again
+        } else if (size < pendingEnd) {
+            rewindToCommit();
+        }
+    }
+
     /** Scans the whole WAL from its header, as recovery does; returns every committed transaction. */
     public List<Commit> scanFromStart() throws IOException {
         reset();
