@@ -8,6 +8,7 @@ import dev.litecluster.cluster.ApiException;
 import dev.litecluster.cluster.DatabaseTransfer;
 import dev.litecluster.cluster.NodeApi;
 import dev.litecluster.cluster.NodeStatus;
+import dev.litecluster.fs.ClusterView;
 import dev.litecluster.fs.LiteclusterFileSystem;
 import dev.litecluster.fuse.FuseMount;
 import dev.litecluster.store.Database;
@@ -60,7 +61,7 @@ final class Node implements AutoCloseable {
         Store store = Store.open(Path.of(config.data.dir));
         FuseMount mount = null;
         try {
-            mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store));
+            mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, ClusterView.PRIMARY));
             Path scratch = Files.createDirectories(store.dir().resolve("tmp"));
             // No replica or backup holds log records yet: time alone decides what is kept.
             Retention retention = new Retention(store, keep, database -> Long.MAX_VALUE).start(interval);

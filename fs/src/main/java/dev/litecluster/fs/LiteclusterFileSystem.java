@@ -34,10 +34,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The SQLite-aware filesystem of a primary: a flat directory of databases and their side files,
- * passed through to the data directory, where every write, truncate, unlink and fsync of a
- * database's files is reported to its {@link Database} so commits are captured inside the request
- * that completes them (DESIGN.md decision 4). Locks are left to the kernel (decision 3).
+ * The SQLite-aware filesystem: a flat directory of databases and their side files, passed through
+ * to the data directory. On the primary every write, truncate, unlink and fsync of a database's
+ * files is reported to its {@link Database} so commits are captured inside the request that
+ * completes them (DESIGN.md decision 4). On a replica the mount is read-only for every process but
+ * this one (decision 8): apps get EROFS, except for the {@code -shm} that WAL readers write.
+ * Locks are left to the kernel (decision 3).
  */
 public final class LiteclusterFileSystem implements FuseFileSystem {
     private static final Logger LOG = LoggerFactory.getLogger(LiteclusterFileSystem.class);
@@ -46,6 +48,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private static final long VIRTUAL_FH = Long.MAX_VALUE;
 
     private final Store store;
+    private final ClusterView cluster;
     private final Path dbsDir;
     private final Map<String, Node> byName = new HashMap<>();
     private final Map<Long, Node> byId = new HashMap<>();
@@ -68,8 +71,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
     }
 
-    public LiteclusterFileSystem(Store store) {
+    public LiteclusterFileSystem(Store store, ClusterView cluster) {
         this.store = store;
+        this.cluster = cluster;
         this.dbsDir = store.dir().resolve("dbs");
     }
 
@@ -82,7 +86,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             case WAL -> dbsDir.resolve(file.database()).resolve("wal");
             case SHM -> dbsDir.resolve(file.database()).resolve("shm");
             case SUPER_JOURNAL -> store.superJournals().resolve(name);
-            case POSITION, INVALID -> null;
+            case POSITION, PRIMARY, LAG, INVALID -> null;
         };
     }
 
@@ -116,19 +120,48 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         return database != null && Files.exists(database.files().database());
     }
 
+    /** The content of a read-only virtual file, or null when the file does not exist now. */
+    private byte[] virtualContent(FileName file) {
+        String text = switch (file.kind()) {
+            case POSITION -> {
+                Database database = store.get(file.database());
+                yield exists(database) ? database.position() + "\n" : null;
+            }
+            case PRIMARY -> cluster.isPrimary() || cluster.primaryHostname() == null ? null : cluster.primaryHostname() + "\n";
+            case LAG -> cluster.lagMillis() + "\n";
+            default -> null;
+        };
+        return text == null ? null : text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A replica refuses changes from apps with EROFS (SQLite then says "attempt to write a
+     * readonly database"); WAL readers may still write {@code -shm}, and this process (replica
+     * apply) may do anything. FUSE gives the caller's thread id: ours are in /proc/self/task.
+     */
+    private boolean refusedOnReplica(Request req, FileName file) {
+        return !cluster.isPrimary() && file.kind() != FileName.Kind.SHM && !ownThread(req.pid());
+    }
+
+    private static boolean ownThread(int tid) {
+        return tid > 0 && Files.exists(Path.of("/proc/self/task/" + tid));
+    }
+
     // ---- attributes -----------------------------------------------------------------------------
 
     private int fill(Node node, long fh, Attributes attr) {
-        if (node.file.kind() == FileName.Kind.POSITION) {
-            Database database = database(node);
-            if (!exists(database)) {
+        if (node.file.backingless()) {
+            byte[] content = virtualContent(node.file);
+            if (content == null) {
                 return -Errno.ENOENT;
             }
             attr.clear();
             attr.ino = node.id | (1L << 62);
             attr.mode = LibC.S_IFREG | 0444;
             attr.nlink = 1;
-            attr.size = positionText(database).length;
+            attr.size = content.length;
+            long now = System.currentTimeMillis();
+            attr.mtimeSec = attr.ctimeSec = attr.atimeSec = now / 1000;
             return 0;
         }
         Statx st = statx.get();
@@ -138,10 +171,6 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
         attr.set(st);
         return 0;
-    }
-
-    private static byte[] positionText(Database database) {
-        return (database.position() + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Fills a directory entry; the kernel now holds one more lookup of the node. */
@@ -166,10 +195,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (file.kind() == FileName.Kind.INVALID) {
             return -Errno.ENOENT;
         }
-        if (file.kind() == FileName.Kind.POSITION && !exists(store.get(file.database()))) {
-            return -Errno.ENOENT;
-        }
-        if (file.kind() != FileName.Kind.POSITION && !Files.exists(backing(name, file))) {
+        if (file.backingless() ? virtualContent(file) == null : !Files.exists(backing(name, file))) {
             return -Errno.ENOENT;
         }
         return entry(node(name), entry);
@@ -196,6 +222,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (node == null || node.backing == null) {
             return node == null ? -Errno.ENOENT : -Errno.EACCES;
         }
+        if (refusedOnReplica(req, node.file)) {
+            return -Errno.EROFS;
+        }
         try {
             if (changes.hasSize()) {
                 int r = truncate(node, changes);
@@ -218,7 +247,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     }
 
     private int truncate(Node node, SetattrRequest changes) throws IOException {
-        Database database = database(node);
+        Database database = cluster.isPrimary() ? database(node) : null;
         long size = changes.size();
         if (database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0) {
             database.journalFinalized(); // TRUNCATE mode's commit point: capture before it completes
@@ -247,13 +276,17 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (node == null) {
             return -Errno.ENOENT;
         }
-        if (node.file.kind() == FileName.Kind.POSITION) {
-            if ((flags & LibC.O_ACCMODE) != LibC.O_RDONLY) {
+        boolean writing = (flags & LibC.O_ACCMODE) != LibC.O_RDONLY || (flags & LibC.O_TRUNC) != 0;
+        if (node.file.backingless()) {
+            if (writing) {
                 return -Errno.EACCES;
             }
             result.fh = VIRTUAL_FH;
             result.directIo = true;
             return 0;
+        }
+        if (writing && refusedOnReplica(req, node.file)) {
+            return -Errno.EROFS;
         }
         return openBacking(node, flags & ~(LibC.O_CREAT | LibC.O_EXCL), 0, result);
     }
@@ -275,8 +308,11 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             LOG.warn("refused to create '{}': the mount holds only SQLite databases and their side files", name);
             return -Errno.EACCES;
         }
-        if (file.kind() == FileName.Kind.POSITION) {
+        if (file.backingless()) {
             return -Errno.EACCES;
+        }
+        if (refusedOnReplica(req, file)) {
+            return -Errno.EROFS;
         }
         try {
             if (file.database() != null) {
@@ -301,11 +337,10 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     public int read(Request req, long nodeid, long fh, long offset, int size, MemorySegment dst) {
         if (fh == VIRTUAL_FH) {
             Node node = node(nodeid);
-            Database database = node == null ? null : database(node);
-            if (database == null) {
+            byte[] text = node == null ? null : virtualContent(node.file);
+            if (text == null) {
                 return -Errno.ENOENT;
             }
-            byte[] text = positionText(database);
             int n = (int) Math.max(0, Math.min(size, text.length - offset));
             MemorySegment.copy(text, (int) Math.min(offset, text.length), dst, ValueLayout.JAVA_BYTE, 0, n);
             return n;
@@ -319,7 +354,13 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (node == null) {
             return -Errno.ENOENT;
         }
-        Database database = database(node);
+        if (refusedOnReplica(req, node.file)) {
+            return -Errno.EROFS;
+        }
+        Database database = cluster.isPrimary() ? database(node) : null;
+        if (database == null) {
+            return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset); // replica apply, super-journals
+        }
         try {
             switch (node.file.kind()) {
                 case DATABASE -> {
@@ -387,7 +428,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     @Override
     public int fsync(Request req, long nodeid, long fh, boolean dataOnly) {
         Node node = node(nodeid);
-        Database database = node == null ? null : database(node);
+        Database database = node == null || !cluster.isPrimary() ? null : database(node);
         try {
             if (database != null) {
                 database.appSynced();
@@ -417,12 +458,15 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (parent != ROOT || file.kind() == FileName.Kind.INVALID) {
             return -Errno.ENOENT;
         }
-        if (file.kind() == FileName.Kind.DATABASE || file.kind() == FileName.Kind.POSITION) {
+        if (file.kind() == FileName.Kind.DATABASE || file.backingless()) {
             LOG.warn("refused to delete '{}': databases are not deleted through the mount", name);
             return -Errno.EPERM;
         }
+        if (refusedOnReplica(req, file)) {
+            return -Errno.EROFS;
+        }
         Node node = node(name);
-        Database database = database(node);
+        Database database = cluster.isPrimary() ? database(node) : null;
         try {
             if (database != null && file.kind() == FileName.Kind.JOURNAL) {
                 database.journalFinalized(); // DELETE mode's commit point: capture before the unlink completes
@@ -503,6 +547,11 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                 names.add(db + "-shm");
             }
             names.add(db + "-pos");
+        }
+        for (String cluster : List.of(".primary", ".lag")) {
+            if (virtualContent(FileName.parse(cluster)) != null) {
+                names.add(cluster);
+            }
         }
         try (Stream<Path> list = Files.list(store.superJournals())) {
             list.map(p -> p.getFileName().toString()).sorted().forEach(names::add);

@@ -27,7 +27,7 @@ final class MountedStore implements AutoCloseable {
         Files.createDirectories(mount);
         Store store = Store.open(data);
         try {
-            return new MountedStore(data, mount, store, FuseMount.mount(mount, new LiteclusterFileSystem(store)));
+            return new MountedStore(data, mount, store, FuseMount.mount(mount, new LiteclusterFileSystem(store, ClusterView.PRIMARY)));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;

@@ -277,6 +277,7 @@ public final class Database implements Closeable {
         }
         pageSize = size;
         txid = next;
+        notifyAll();
         if (sums.checksum() != post) {
             throw new IllegalStateException("checksum bookkeeping diverged at txid " + next);
         }
@@ -301,6 +302,100 @@ public final class Database implements Closeable {
             saved = txid;
         }
         return log.deleteBefore(Math.min(neededFrom, saved + 1), System.currentTimeMillis() - keepMillis);
+    }
+
+    // ---- replication ----------------------------------------------------------------------------
+
+    /**
+     * What a snapshot must contain, fixed at one moment: the position, the size, and (in WAL mode)
+     * how much of the WAL is committed; frames past {@code walEnd} belong to later transactions.
+     */
+    public record SnapshotPoint(Position position, int pageSize, int pages, boolean walMode, long walEnd) {
+    }
+
+    public synchronized SnapshotPoint snapshotPoint() {
+        boolean walMode = walActive();
+        return new SnapshotPoint(position(), pageSize, sums.pages(), walMode, walMode ? follower.committedEnd() : 0);
+    }
+
+    /**
+     * The database checksum after {@code txid}, or null when the log no longer (or never) had it:
+     * the primary compares it with a replica's position to tell "behind" from "diverged".
+     */
+    public Long checksumAt(long txid) throws IOException {
+        synchronized (this) {
+            if (txid == this.txid) {
+                return position().checksum();
+            }
+            if (!log.contains(txid)) {
+                return null;
+            }
+        }
+        byte[] record = log.readBytes(txid);
+        return java.nio.ByteBuffer.wrap(record, record.length - 16, 8).getLong();
+    }
+
+    /** Waits until the position moves past {@code txid} or {@code millis} pass; returns the current TXID. */
+    public synchronized long awaitAfter(long txid, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (this.txid <= txid) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                break;
+            }
+            wait(left);
+        }
+        return this.txid;
+    }
+
+    /**
+     * Applies a record received from the primary (a replica's only way to change): the file is
+     * verified whole, must start at this database's position (or be a snapshot), is made durable in
+     * this node's own log first, and is then written by {@code writer}; the result must reach the
+     * record's post-apply checksum. A mismatch is a {@link DivergenceException}: ask for a snapshot.
+     */
+    public synchronized void applyReplicated(java.nio.file.Path ltx, ReplicaWriter writer) throws IOException {
+        dev.litecluster.ltx.LtxTrailer trailer;
+        LtxHeader header;
+        try (var in = new java.io.BufferedInputStream(Files.newInputStream(ltx))) {
+            var decoder = new dev.litecluster.ltx.LtxDecoder(in);
+            header = decoder.header();
+            trailer = decoder.verify();
+        }
+        boolean snapshot = header.isSnapshot();
+        if (!snapshot && (header.minTxid() != txid + 1 || header.preApplyChecksum() != position().checksum())) {
+            throw new DivergenceException("record %d-%d starts at %016x, this replica is at %s".formatted(
+                    header.minTxid(), header.maxTxid(), header.preApplyChecksum(), position()));
+        }
+        if (snapshot) {
+            log.truncateAfter(0);
+        }
+        TxLog.Append out = log.append(header.maxTxid());
+        Files.copy(ltx, out);
+        out.commit();
+        log.sync();
+        Files.writeString(files.applying(), Long.toString(header.maxTxid()));
+        PageChecksums next = snapshot || header.pageSize() != pageSize ? new PageChecksums() : sums.copy();
+        next.resize(header.commit());
+        writer.write(header.pageSize(), header.commit(), consumer -> {
+            try (var in = new java.io.BufferedInputStream(Files.newInputStream(ltx))) {
+                var decoder = new dev.litecluster.ltx.LtxDecoder(in);
+                byte[] buffer = new byte[header.pageSize()];
+                for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
+                    next.set(p, Checksums.page(p, buffer, 0, buffer.length));
+                    consumer.accept(p, buffer);
+                }
+            }
+        });
+        sums = next;
+        pageSize = header.pageSize();
+        txid = header.maxTxid();
+        Files.delete(files.applying());
+        notifyAll();
+        if (sums.checksum() != trailer.postApplyChecksum()) {
+            throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(
+                    txid, sums.checksum(), trailer.postApplyChecksum()));
+        }
     }
 
     /** Persists the checksum state so the next start replays only newer records. */

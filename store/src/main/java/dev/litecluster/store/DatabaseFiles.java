@@ -33,6 +33,11 @@ public record DatabaseFiles(String name, Path dir) {
         return dir.getParent().getParent().resolve("superjournals").resolve(Path.of(appPath).getFileName());
     }
 
+    /** Exists while a replicated record is being written into the database (crash marker). */
+    public Path applying() {
+        return dir.resolve("applying");
+    }
+
     public Path state() {
         return log().resolve("state");
     }

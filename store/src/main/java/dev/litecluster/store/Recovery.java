@@ -33,6 +33,7 @@ final class Recovery {
 
     void run() throws IOException {
         loadState();
+        finishInterruptedApply();
         rollBackHotJournal();
         if (database.txid() == 0 && database.databaseChannel().size() > 0) {
             importExisting();
@@ -49,15 +50,20 @@ final class Recovery {
         if (state != null && state.txid() <= last && state.txid() >= log.firstTxid() - 1) {
             database.restore(state.txid(), state.pageSize(), state.checksums());
             replay(state.txid() + 1, last);
-        } else if (!log.isEmpty() && log.firstTxid() == 1) {
+        } else if (!log.isEmpty() && (log.firstTxid() == 1 || firstRecordIsSnapshot())) {
             database.restore(0, 0, new PageChecksums());
-            replay(1, last);
+            replay(log.firstTxid(), last);
         } else if (!log.isEmpty()) {
             throw new IOException("database " + database.name() + ": checksum state is missing and the log starts at txid "
                     + log.firstTxid() + "; restore the node from a snapshot");
         } else {
             database.restore(0, 0, new PageChecksums());
         }
+    }
+
+    /** A replica's log starts with the snapshot it was given. */
+    private boolean firstRecordIsSnapshot() throws IOException {
+        return new LtxDecoder(log.read(log.firstTxid())).header().isSnapshot();
     }
 
     private void replay(long from, long to) throws IOException {
@@ -81,6 +87,32 @@ final class Recovery {
             }
             database.restore(t, pageSize, sums);
         }
+    }
+
+    /**
+     * A replica crashed while writing a replicated record that its log already holds: write the
+     * record's pages again (no app can have the database open before the mount exists).
+     */
+    private void finishInterruptedApply() throws IOException {
+        if (!Files.exists(database.files().applying())) {
+            return;
+        }
+        LtxDecoder decoder = new LtxDecoder(log.read(database.txid()));
+        int pageSize = decoder.header().pageSize();
+        byte[] page = new byte[pageSize];
+        var db = database.databaseChannel();
+        for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(page);
+            long position = (long) (p - 1) * pageSize;
+            while (buffer.hasRemaining()) {
+                position += db.write(buffer, position);
+            }
+        }
+        db.truncate((long) decoder.header().commit() * pageSize);
+        db.force(false);
+        Files.deleteIfExists(database.files().wal());
+        Files.delete(database.files().applying());
+        LOG.warn("database {}: finished applying txid {}, interrupted by a crash", database.name(), database.txid());
     }
 
     private void rollBackHotJournal() throws IOException {

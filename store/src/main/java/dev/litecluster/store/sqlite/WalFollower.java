@@ -55,6 +55,11 @@ public final class WalFollower {
         return pageSize;
     }
 
+    /** The WAL offset just past the last committed frame seen (32 = no frames). */
+    public long committedEnd() {
+        return committedEnd;
+    }
+
     /** Forgets everything (the WAL was truncated or deleted). */
     public void reset() {
         valid = false;

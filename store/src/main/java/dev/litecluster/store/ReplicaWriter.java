@@ -1,0 +1,28 @@
+package dev.litecluster.store;
+
+import java.io.IOException;
+
+/**
+ * Writes a replicated transaction into a replica's database files the way SQLite's own writer
+ * would, under SQLite's locks so readers never see a half-applied state (DESIGN.md decision 7).
+ */
+public interface ReplicaWriter {
+
+    /** Receives each page of the transaction once, in ascending page order. */
+    @FunctionalInterface
+    interface PageConsumer {
+        void accept(int pgno, byte[] page) throws IOException;
+    }
+
+    /** Yields the transaction's pages (decoded from the verified LTX record). */
+    @FunctionalInterface
+    interface Pages {
+        void forEach(PageConsumer consumer) throws IOException;
+    }
+
+    /**
+     * Applies one transaction: writes every page from {@code pages}, makes the database exactly
+     * {@code commit} pages long, and makes it visible to readers.
+     */
+    void write(int pageSize, int commit, Pages pages) throws IOException;
+}
