@@ -8,8 +8,12 @@ import dev.litecluster.cluster.ApiException;
 import dev.litecluster.cluster.DatabaseTransfer;
 import dev.litecluster.cluster.NodeApi;
 import dev.litecluster.cluster.NodeStatus;
+import dev.litecluster.cluster.ReplicationClient;
+import dev.litecluster.cluster.ReplicationServer;
 import dev.litecluster.fs.ClusterView;
 import dev.litecluster.fs.LiteclusterFileSystem;
+import dev.litecluster.fs.ReplicaApplier;
+import dev.litecluster.fs.SnapshotWriter;
 import dev.litecluster.fuse.FuseMount;
 import dev.litecluster.store.Database;
 import dev.litecluster.store.Retention;
@@ -29,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** A running node: its data directory, its mount, and its HTTP API. */
 final class Node implements AutoCloseable {
@@ -41,41 +46,95 @@ final class Node implements AutoCloseable {
     private final NodeApi api;
     private final DatabaseTransfer transfer;
     private final Retention retention;
+    private final ReplicationServer server;
+    private final ReplicationClient client;
     private boolean closed;
 
-    private Node(Config config, Store store, FuseMount mount, NodeApi api, DatabaseTransfer transfer, Retention retention) {
+    private Node(Config config, Store store, FuseMount mount, NodeApi api, DatabaseTransfer transfer,
+                 Retention retention, ReplicationServer server, ReplicationClient client) {
         this.config = config;
         this.store = store;
         this.mount = mount;
         this.api = api;
         this.transfer = transfer;
         this.retention = retention;
+        this.server = server;
+        this.client = client;
     }
 
-    /** Opens the store, mounts it, and starts the API; undoes what was done when a step fails. */
+    /**
+     * Opens the store, mounts it, starts the API, and takes the role the static lease gives: the
+     * candidate is the primary (serves the replication stream), every other node a replica of the
+     * primary at {@code lease.advertise-url}. Undoes what was done when a step fails.
+     */
     static Node start(Config config) throws IOException, ConfigException {
         Duration keep = GoDuration.parse("data.retention", config.data.retention);
         Duration interval = GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
+        boolean primary = config.lease.candidate;
         Path mountDir = Path.of(config.fuse.dir);
         Files.createDirectories(mountDir);
         Store store = Store.open(Path.of(config.data.dir));
+        AtomicReference<ReplicationClient> link = new AtomicReference<>();
+        ClusterView view = primary ? ClusterView.PRIMARY : new ReplicaView(link);
         FuseMount mount = null;
+        NodeApi api = null;
         try {
-            mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, ClusterView.PRIMARY));
+            mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, view));
             Path scratch = Files.createDirectories(store.dir().resolve("tmp"));
-            // No replica or backup holds log records yet: time alone decides what is kept.
-            Retention retention = new Retention(store, keep, database -> Long.MAX_VALUE).start(interval);
-            Node node = new Node(config, store, mount, new NodeApi(config.http.addr, config.http.secret),
-                    new DatabaseTransfer(mountDir, scratch), retention);
+            api = new NodeApi(config.http.addr, config.http.secret);
+            ReplicationServer server = null;
+            Retention retention;
+            if (primary) {
+                server = new ReplicationServer(store, new SnapshotWriter(mountDir)::write, scratch,
+                        config.lease.hostname != null ? config.lease.hostname : selfName(config));
+                server.register(api);
+                retention = new Retention(store, keep, server::neededFrom).start(interval);
+            } else {
+                retention = new Retention(store, keep, database -> Long.MAX_VALUE).start(interval);
+            }
+            Node node = new Node(config, store, mount, api, new DatabaseTransfer(mountDir, scratch), retention, server,
+                    primary ? null : replicaClient(config, store, mountDir, scratch));
             node.routes().start();
-            LOG.info("mounted {} (data {}), primary on a static lease", mountDir, config.data.dir);
+            if (node.client != null) {
+                link.set(node.client.start());
+            }
+            LOG.info("mounted {} (data {}), {} on a static lease", mountDir, config.data.dir,
+                    primary ? "primary" : "replica of " + config.lease.advertiseUrl);
             return node;
         } catch (IOException | RuntimeException e) {
+            if (api != null) {
+                api.close();
+            }
             if (mount != null) {
                 mount.close();
             }
             store.close();
             throw e;
+        }
+    }
+
+    private static ReplicationClient replicaClient(Config config, Store store, Path mountDir, Path scratch) {
+        return new ReplicationClient(store, config.lease.advertiseUrl, config.http.secret, selfName(config), null,
+                database -> new ReplicaApplier(mountDir, database.name(), database.files().database()), scratch);
+    }
+
+    /** A replica's view of the cluster, through its replication client once that runs. */
+    private record ReplicaView(AtomicReference<ReplicationClient> link) implements ClusterView {
+        @Override
+        public boolean isPrimary() {
+            return false;
+        }
+
+        @Override
+        public String primaryHostname() {
+            ReplicationClient client = link.get();
+            return client == null ? null : client.primaryHostname();
+        }
+
+        @Override
+        public long lagMillis() {
+            ReplicationClient client = link.get();
+            return client == null ? -1 : client.lagMillis();
         }
     }
 
@@ -96,6 +155,9 @@ final class Node implements AutoCloseable {
                     }
                 })
                 .route("POST", "/import", (req, res, cb) -> {
+                    if (server == null) {
+                        throw new ApiException(HttpStatus.CONFLICT_409, "this node is a replica: import on the primary");
+                    }
                     String name = name(req);
                     try (InputStream body = Content.Source.asInputStream(req)) {
                         transfer.importFrom(name, body);
@@ -119,18 +181,27 @@ final class Node implements AutoCloseable {
             return new NodeStatus.DatabaseStatus(db.name(), position.txid(), "%016x".formatted(position.checksum()),
                     db.pageSize(), db.log().firstTxid(), db.log().lastTxid());
         }).toList();
-        return new NodeStatus(hostname(), "primary", config.lease.advertiseUrl, databases);
+        return new NodeStatus(selfName(config), server != null ? "primary" : "replica", config.lease.advertiseUrl,
+                databases, server != null ? server.peers() : List.of(),
+                client != null ? client.primaryHostname() : null, client != null ? client.lagMillis() : 0);
     }
 
-    private String hostname() {
-        if (config.lease.hostname != null) {
+    /**
+     * This node's name in status tables: the primary's {@code lease.hostname} on the primary (what
+     * replicas show in {@code .primary}), else the machine's hostname and the API port (several
+     * nodes may share a machine).
+     */
+    private static String selfName(Config config) {
+        if (config.lease.candidate && config.lease.hostname != null) {
             return config.lease.hostname;
         }
+        String host;
         try {
-            return InetAddress.getLocalHost().getHostName();
+            host = InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            return "localhost";
+            host = "localhost";
         }
+        return host + config.http.addr.substring(config.http.addr.lastIndexOf(':'));
     }
 
     int apiPort() {
@@ -143,6 +214,12 @@ final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
         retention.close();
         api.close();
         mount.close();

@@ -2,6 +2,8 @@ package dev.litecluster.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.cluster.NodeStatus;
+import dev.litecluster.cluster.PeerStatus;
+import dev.litecluster.ltx.Position;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -18,13 +20,21 @@ public final class StatusCommand implements Callable<Integer> {
         return ClientCommands.run(() -> {
             try (NodeClient client = target.client()) {
                 NodeStatus status = new ObjectMapper().readValue(client.get("/status"), NodeStatus.class);
-                System.out.printf("%-20s %-8s %-16s %8s  %s%n", "NODE", "ROLE", "DATABASE", "TXID", "CHECKSUM");
+                System.out.printf("%-24s %-8s %-16s %10s  %s%n", "NODE", "ROLE", "DATABASE", "TXID", "LAG");
+                String lag = status.role().equals("primary") ? "-"
+                        : status.primary() == null ? "not connected" : status.lagMillis() + " ms (primary " + status.primary() + ")";
                 if (status.databases().isEmpty()) {
-                    System.out.printf("%-20s %-8s %-16s%n", status.hostname(), status.role(), "-");
+                    System.out.printf("%-24s %-8s %-16s %10s  %s%n", status.hostname(), status.role(), "-", "-", lag);
                 }
                 for (NodeStatus.DatabaseStatus db : status.databases()) {
-                    System.out.printf("%-20s %-8s %-16s %8d  %s%n", status.hostname(), status.role(), db.name(),
-                            db.txid(), db.checksum());
+                    System.out.printf("%-24s %-8s %-16s %10d  %s%n", status.hostname(), status.role(), db.name(), db.txid(), lag);
+                }
+                for (PeerStatus peer : status.peers()) {
+                    String seen = (peer.connected() ? "connected, " : "disconnected, ") + "acked " + peer.lastSeenMillisAgo() + " ms ago";
+                    for (var position : peer.positions().entrySet()) {
+                        System.out.printf("%-24s %-8s %-16s %10d  %s%n", peer.node(), "replica", position.getKey(),
+                                Position.parse(position.getValue()).txid(), seen);
+                    }
                 }
             }
         });

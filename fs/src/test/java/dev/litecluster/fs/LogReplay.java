@@ -50,16 +50,13 @@ final class LogReplay {
 
     /**
      * Replays the log from empty into a scratch file (so databases over 1 GiB fit), checking every
-     * record's pre- and post-apply checksums incrementally, then asserts that the result equals
-     * {@code database} page for page (the lock page excepted: SQLite never writes it) and that a
-     * full recomputation of the replayed image gives the final checksum.
+     * record's pre- and post-apply checksums as it goes, then asserts that the result equals
+     * {@code database} page for page (the lock page excepted: SQLite never writes it).
      */
     static Replayed assertReplaysTo(Path logDir, Path database) throws IOException {
         Path image = Files.createTempFile(logDir.getParent(), "replay", ".db");
         try (FileChannel out = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Replayed replayed = replayInto(logDir, out);
-            assertThat(Checksums.database(out, replayed.pageSize())).as("checksum of the replayed image")
-                    .isEqualTo(replayed.checksum());
             try (FileChannel actual = FileChannel.open(database, StandardOpenOption.READ)) {
                 assertThat(actual.size()).as("database file size").isEqualTo((long) replayed.pages() * replayed.pageSize());
                 assertSamePages(out, actual, replayed);

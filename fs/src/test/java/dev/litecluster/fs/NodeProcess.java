@@ -1,19 +1,16 @@
 package dev.litecluster.fs;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A node serving the mount from its own JVM, so a test can kill it with SIGKILL the way a crash
  * would. The child runs {@link #main}: it mounts {@code <root>/mnt} over {@code <root>/data},
- * prints "ready", and serves until its stdin closes.
+ * prints "ready" among its log lines, and serves until its stdin closes.
  */
 final class NodeProcess implements AutoCloseable {
     private static final String READY = "ready";
@@ -33,7 +30,7 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** Starts a node on {@code root} and waits until its mount is serving; its log goes to {@code root/node.log}. */
+    /** Starts a node on {@code root} and waits until its mount is serving; its output goes to {@code root/node.log}. */
     static NodeProcess start(Path root) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
@@ -41,24 +38,17 @@ final class NodeProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(), root.toString()));
         Path log = root.resolve("node.log");
         Files.createDirectories(root);
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Files.deleteIfExists(log);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         NodeProcess node = new NodeProcess(process);
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
-        String line;
-        try {
-            line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    return null;
-                }
-            }).get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            line = null;
-        }
-        if (!READY.equals(line)) {
-            node.kill();
-            throw new IOException("node did not start (" + line + "), see " + log + ":\n" + Files.readString(log));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.readAllLines(log).contains(READY)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                node.kill();
+                throw new IOException("node did not start:\n" + Files.readString(log));
+            }
+            Thread.sleep(20);
         }
         return node;
     }

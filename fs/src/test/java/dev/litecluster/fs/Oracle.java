@@ -27,10 +27,10 @@ final class Oracle {
     static void captureAndVerify(Path root, Workload workload, String... databases) throws Exception {
         Map<String, Position> positions;
         try (MountedStore node = MountedStore.open(root)) {
-            long t0=System.nanoTime(); workload.run(node); System.out.println("TIMING workload "+(System.nanoTime()-t0)/1000000);t0=System.nanoTime();
-            positions = checkMounted(node, databases); System.out.println("TIMING checkMounted "+(System.nanoTime()-t0)/1000000);
+            workload.run(node);
+            positions = checkMounted(node, databases);
         }
-        long t1=System.nanoTime(); checkReplay(root, positions); System.out.println("TIMING replay "+(System.nanoTime()-t1)/1000000);
+        checkReplay(root, positions);
     }
 
     /** Integrity and position of each database in a running mount; returns their positions. */

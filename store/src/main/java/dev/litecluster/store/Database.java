@@ -39,6 +39,7 @@ public final class Database implements Closeable {
     private FileChannel wal;
     private WalFollower follower;
     private byte[] page = new byte[0];
+    private Runnable changes = () -> { };
 
     Database(DatabaseFiles files, long nodeId, TxLog log) throws IOException {
         this.files = files;
@@ -60,6 +61,11 @@ public final class Database implements Closeable {
             throw e;
         }
         return database;
+    }
+
+    /** Called after every change of position (the store wakes replication streams with it). */
+    void onChange(Runnable listener) {
+        this.changes = listener;
     }
 
     public String name() {
@@ -278,6 +284,7 @@ public final class Database implements Closeable {
         pageSize = size;
         txid = next;
         notifyAll();
+        changes.run();
         if (sums.checksum() != post) {
             throw new IllegalStateException("checksum bookkeeping diverged at txid " + next);
         }
@@ -392,6 +399,7 @@ public final class Database implements Closeable {
         txid = header.maxTxid();
         Files.delete(files.applying());
         notifyAll();
+        changes.run();
         if (sums.checksum() != trailer.postApplyChecksum()) {
             throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(
                     txid, sums.checksum(), trailer.postApplyChecksum()));

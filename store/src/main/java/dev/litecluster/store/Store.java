@@ -23,6 +23,8 @@ public final class Store implements Closeable {
     private final Path dir;
     private final NodeIdentity identity;
     private final Map<String, Database> databases = new TreeMap<>();
+    private final Object changeMonitor = new Object();
+    private long changeCount;
 
     private Store(Path dir, NodeIdentity identity) {
         this.dir = dir;
@@ -75,10 +77,41 @@ public final class Store implements Closeable {
         Database database = databases.get(name);
         if (database == null) {
             database = Database.open(new DatabaseFiles(name, dir.resolve("dbs").resolve(name)), identity.nodeId());
+            database.onChange(this::changed);
             databases.put(name, database);
+            changed();
             LOG.info("database {} at {}", name, database.position());
         }
         return database;
+    }
+
+    private void changed() {
+        synchronized (changeMonitor) {
+            changeCount++;
+            changeMonitor.notifyAll();
+        }
+    }
+
+    /** A counter that moves whenever any database changes position or a database is added. */
+    public long changeCount() {
+        synchronized (changeMonitor) {
+            return changeCount;
+        }
+    }
+
+    /** Waits until {@link #changeCount()} differs from {@code seen} or {@code millis} pass. */
+    public long awaitChange(long seen, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        synchronized (changeMonitor) {
+            while (changeCount == seen) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    break;
+                }
+                changeMonitor.wait(left);
+            }
+            return changeCount;
+        }
     }
 
     @Override

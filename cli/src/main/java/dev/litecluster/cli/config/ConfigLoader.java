@@ -88,8 +88,8 @@ public final class ConfigLoader {
         if (!"static".equals(config.lease.type)) {
             throw new ConfigException("lease.type '" + config.lease.type + "' is not supported by this build (use 'static')");
         }
-        if (!config.lease.candidate) {
-            throw new ConfigException("lease.candidate: false (a replica) needs replication, which this build does not have yet");
+        if (!config.lease.candidate && (config.lease.advertiseUrl == null || config.lease.advertiseUrl.isBlank())) {
+            throw new ConfigException("a replica (lease.candidate: false) needs lease.advertise-url, the primary's node API URL");
         }
     }
 

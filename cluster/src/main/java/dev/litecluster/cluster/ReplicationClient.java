@@ -1,0 +1,227 @@
+package dev.litecluster.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.litecluster.ltx.LtxException;
+import dev.litecluster.ltx.Position;
+import dev.litecluster.store.Database;
+import dev.litecluster.store.DivergenceException;
+import dev.litecluster.store.ReplicaWriter;
+import dev.litecluster.store.Store;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A replica's side of replication: keeps a stream open to the primary, stages each record to a
+ * file, and applies it only once it is complete and verified (DESIGN.md decisions 7 and 9). A
+ * record that does not fit (diverged) makes it ask for a snapshot; a corrupt one makes it
+ * reconnect and receive it again. Problems are logged once, as one line, until they change.
+ */
+public final class ReplicationClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicationClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long IDLE_TIMEOUT_MILLIS = 5_000;
+
+    private final Store store;
+    private final String primaryUrl;
+    private final String secret;
+    private final String node;
+    private final String url;
+    private final Function<Database, ReplicaWriter> writers;
+    private final Path scratch;
+    private final HttpClient http = new HttpClient();
+    private final Set<String> needSnapshot = new HashSet<>();
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile long lastContact;
+    private volatile String primaryHostname;
+    private String lastProblem;
+    private long lastAck;
+
+    public ReplicationClient(Store store, String primaryUrl, String secret, String node, String url,
+                             Function<Database, ReplicaWriter> writers, Path scratch) {
+        this.store = store;
+        this.primaryUrl = primaryUrl.endsWith("/") ? primaryUrl.substring(0, primaryUrl.length() - 1) : primaryUrl;
+        this.secret = secret;
+        this.node = node;
+        this.url = url;
+        this.writers = writers;
+        this.scratch = scratch;
+        this.thread = new Thread(this::run, "replication-client");
+        this.thread.setDaemon(true);
+    }
+
+    public ReplicationClient start() throws IOException {
+        try {
+            http.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+            http.start();
+        } catch (Exception e) {
+            throw new IOException("cannot start the replication client: " + e.getMessage(), e);
+        }
+        thread.start();
+        return this;
+    }
+
+    /** The primary's hostname while connected, else null. */
+    public String primaryHostname() {
+        return primaryHostname;
+    }
+
+    /** Milliseconds since the last record or heartbeat from the primary. */
+    public long lagMillis() {
+        return lastContact == 0 ? -1 : System.currentTimeMillis() - lastContact;
+    }
+
+    private void run() {
+        long backoff = 100;
+        while (!closed) {
+            try {
+                streamOnce();
+                backoff = 100;
+            } catch (Exception e) {
+                if (closed) {
+                    return;
+                }
+                problem(e instanceof IOException || e instanceof java.util.concurrent.TimeoutException
+                        ? e.getMessage() : e.toString());
+            }
+            primaryHostname = null;
+            sleep(backoff);
+            backoff = Math.min(2_000, backoff * 2);
+        }
+    }
+
+    private void streamOnce() throws Exception {
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request(HttpMethod.POST, "/stream", hello()).send(listener);
+        Response response = listener.get(IDLE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        try (InputStream body = listener.getInputStream()) {
+            if (response.getStatus() != 200) {
+                String text = new String(body.readNBytes(300)).strip();
+                throw new IOException("primary " + primaryUrl + " refused the stream: " + text + " (HTTP " + response.getStatus() + ")");
+            }
+            primaryHostname = response.getHeaders().get(ReplicationServer.HOSTNAME_HEADER);
+            if (lastProblem != null) {
+                LOG.info("connected to primary {} ({})", primaryHostname, primaryUrl);
+                lastProblem = null;
+            }
+            DataInputStream in = new DataInputStream(new BufferedInputStream(body, 1 << 16));
+            for (StreamFrame frame = StreamFrame.readHeader(in); frame != null && !closed; frame = StreamFrame.readHeader(in)) {
+                lastContact = System.currentTimeMillis();
+                if (frame.type() != StreamFrame.Type.HEARTBEAT && !receive(frame, in)) {
+                    return; // reconnect: ask again from our position (or for a snapshot)
+                }
+                ackIfDue(false);
+            }
+        }
+    }
+
+    /** Stages and applies one record; false when the stream must be reopened. */
+    private boolean receive(StreamFrame frame, DataInputStream in) throws IOException {
+        Path staged = Files.createTempFile(scratch, "replicated-", ".ltx");
+        try {
+            try (OutputStream out = Files.newOutputStream(staged)) {
+                frame.copyPayload(in, out);
+            }
+            Database database = store.open(frame.database());
+            try {
+                database.applyReplicated(staged, writers.apply(database));
+                needSnapshot.remove(frame.database());
+                ackIfDue(true);
+                return true;
+            } catch (LtxException e) {
+                problem("rejected a corrupt " + frame.type().name().toLowerCase() + " of " + frame.database()
+                        + " from the primary (" + e.getMessage() + "); asking again");
+                return false;
+            } catch (DivergenceException e) {
+                problem("database " + frame.database() + " diverged from the primary (" + e.getMessage() + "); asking for a snapshot");
+                needSnapshot.add(frame.database());
+                return false;
+            }
+        } finally {
+            Files.deleteIfExists(staged);
+        }
+    }
+
+    private ReplicaHello hello() {
+        Map<String, String> positions = new TreeMap<>();
+        for (Database database : store.databases()) {
+            Position position = needSnapshot.contains(database.name()) ? Position.ZERO : database.position();
+            positions.put(database.name(), position.toString());
+        }
+        return new ReplicaHello(node, url, positions);
+    }
+
+    private void ackIfDue(boolean applied) {
+        long now = System.currentTimeMillis();
+        if (!applied && now - lastAck < 1_000) {
+            return;
+        }
+        lastAck = now;
+        try {
+            request(HttpMethod.POST, "/ack", hello()).send(result -> { });
+        } catch (IOException e) {
+            problem("cannot acknowledge to the primary: " + e.getMessage());
+        }
+    }
+
+    private Request request(HttpMethod method, String path, ReplicaHello hello) throws IOException {
+        Request request = http.newRequest(primaryUrl + path).method(method)
+                .body(new BytesRequestContent("application/json", JSON.writeValueAsBytes(hello)));
+        if (secret != null && !secret.isEmpty()) {
+            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
+        }
+        return request;
+    }
+
+    /** Logs a problem once (not again until a different problem or a recovery). */
+    private void problem(String message) {
+        if (!message.equals(lastProblem)) {
+            LOG.warn("replication: {}", message);
+            lastProblem = message;
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            http.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping the replication client: {}", e.getMessage());
+        }
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.litecluster.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.litecluster.ltx.Position;
+import dev.litecluster.store.Database;
+import dev.litecluster.store.Store;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The primary's side of replication (DESIGN.md §5): {@code POST /stream} sends each replica the log
+ * records after its position, or a snapshot when it is empty, ahead, diverged or behind what the
+ * log still holds; then every new record as it commits, and a heartbeat when idle.
+ * {@code POST /ack} records what each replica has applied.
+ */
+public final class ReplicationServer {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicationServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final long HEARTBEAT_MILLIS = 500;
+    public static final String HOSTNAME_HEADER = "Litecluster-Primary";
+
+    private final Store store;
+    private final Snapshots snapshots;
+    private final Path scratch;
+    private final String hostname;
+    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private static final class Peer {
+        volatile String url;
+        volatile Map<String, String> positions = Map.of();
+        volatile long lastSeen = System.currentTimeMillis();
+        volatile int streams;
+    }
+
+    public ReplicationServer(Store store, Snapshots snapshots, Path scratch, String hostname) {
+        this.store = store;
+        this.snapshots = snapshots;
+        this.scratch = scratch;
+        this.hostname = hostname;
+    }
+
+    public void register(NodeApi api) {
+        api.route("POST", "/stream", this::stream).route("POST", "/ack", this::ack);
+    }
+
+    /** Every replica heard from, with what it has acknowledged. */
+    public List<PeerStatus> peers() {
+        long now = System.currentTimeMillis();
+        return peers.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> new PeerStatus(e.getKey(), e.getValue().url, e.getValue().streams > 0,
+                        now - e.getValue().lastSeen, e.getValue().positions))
+                .toList();
+    }
+
+    /** The oldest TXID any known replica still needs of {@code database} (retention keeps it). */
+    public long neededFrom(Database database) {
+        long needed = Long.MAX_VALUE;
+        for (Peer peer : peers.values()) {
+            String position = peer.positions.get(database.name());
+            needed = Math.min(needed, position == null ? 0 : Position.parse(position).txid() + 1);
+        }
+        return needed;
+    }
+
+    private Peer peer(ReplicaHello hello) {
+        Peer peer = peers.computeIfAbsent(hello.node(), n -> new Peer());
+        peer.url = hello.url();
+        peer.positions = hello.positions() == null ? Map.of() : Map.copyOf(hello.positions());
+        peer.lastSeen = System.currentTimeMillis();
+        return peer;
+    }
+
+    private void ack(Request request, Response response, Callback callback) throws IOException {
+        try (InputStream body = Content.Source.asInputStream(request)) {
+            peer(JSON.readValue(body, ReplicaHello.class));
+        }
+        NodeApi.text(response, callback, HttpStatus.OK_200, "ok\n");
+    }
+
+    private void stream(Request request, Response response, Callback callback) throws Exception {
+        ReplicaHello hello;
+        try (InputStream body = Content.Source.asInputStream(request)) {
+            hello = JSON.readValue(body, ReplicaHello.class);
+        }
+        Peer peer = peer(hello);
+        peer.streams++;
+        LOG.info("replica {} connected", hello.node());
+        response.setStatus(HttpStatus.OK_200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+        response.getHeaders().put(HOSTNAME_HEADER, hostname);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Content.Sink.asOutputStream(response), 1 << 16))) {
+            new Stream(hello, out).run();
+            callback.succeeded();
+        } catch (IOException e) {
+            LOG.info("replica {} disconnected: {}", hello.node(), e.getMessage());
+            callback.failed(e);
+        } finally {
+            peer.streams--;
+        }
+    }
+
+    /** One replica's stream: what it has of each database, and what to send next. */
+    private final class Stream {
+        private final ReplicaHello hello;
+        private final DataOutputStream out;
+        /** Per database: the TXID the replica has (after what was sent). */
+        private final Map<String, Long> sent = new HashMap<>();
+
+        Stream(ReplicaHello hello, DataOutputStream out) {
+            this.hello = hello;
+            this.out = out;
+        }
+
+        void run() throws IOException, InterruptedException {
+            long lastWrite = System.currentTimeMillis();
+            long seen = -1;
+            while (!closed) {
+                seen = store.changeCount();
+                boolean wrote = false;
+                for (Database database : store.databases()) {
+                    wrote |= catchUp(database);
+                }
+                if (wrote) {
+                    out.flush();
+                    lastWrite = System.currentTimeMillis();
+                } else if (System.currentTimeMillis() - lastWrite >= HEARTBEAT_MILLIS) {
+                    StreamFrame.HEARTBEAT.writeHeader(out);
+                    out.flush();
+                    lastWrite = System.currentTimeMillis();
+                }
+                store.awaitChange(seen, HEARTBEAT_MILLIS);
+            }
+        }
+
+        /** Sends what the replica lacks of one database; returns whether anything was written. */
+        private boolean catchUp(Database database) throws IOException {
+            Position current = database.position();
+            if (current.txid() == 0) {
+                return false;
+            }
+            Long has = sent.get(database.name());
+            if (has == null) {
+                has = startingPoint(database, current);
+            }
+            boolean wrote = false;
+            while (has != null && has < current.txid()) {
+                if (!database.log().contains(has + 1)) {
+                    has = null; // retention passed the replica: snapshot
+                    break;
+                }
+                byte[] record = database.log().readBytes(has + 1);
+                new StreamFrame(StreamFrame.Type.RECORD, database.name(), record.length).writeHeader(out);
+                out.write(record);
+                has++;
+                wrote = true;
+            }
+            if (has == null) {
+                has = sendSnapshot(database);
+                wrote = true;
+            }
+            sent.put(database.name(), has);
+            return wrote;
+        }
+
+        /** Where the replica's copy stands: its TXID if it is a prefix of ours, else null (snapshot). */
+        private Long startingPoint(Database database, Position current) throws IOException {
+            String position = hello.positions() == null ? null : hello.positions().get(database.name());
+            Position replica = position == null ? Position.ZERO : Position.parse(position);
+            if (replica.txid() == 0) {
+                return database.log().firstTxid() == 1 ? 0L : null;
+            }
+            if (replica.txid() > current.txid()) {
+                LOG.info("replica {} is ahead on {} ({} > {}): sending a snapshot", hello.node(), database.name(),
+                        replica.txid(), current.txid());
+                return null;
+            }
+            Long ours = database.checksumAt(replica.txid());
+            if (ours == null) {
+                LOG.info("replica {} is at {} of {}, before what the log holds: sending a snapshot", hello.node(),
+                        replica.txid(), database.name());
+                return null;
+            }
+            if (ours != replica.checksum()) {
+                LOG.warn("replica {} diverged on {} at txid {}: sending a snapshot", hello.node(), database.name(), replica.txid());
+                return null;
+            }
+            return replica.txid();
+        }
+
+        private long sendSnapshot(Database database) throws IOException {
+            Path file = Files.createTempFile(scratch, "snapshot-", ".ltx");
+            try {
+                Position position = snapshots.write(database, file);
+                long size = Files.size(file);
+                new StreamFrame(StreamFrame.Type.SNAPSHOT, database.name(), size).writeHeader(out);
+                Files.copy(file, (OutputStream) out);
+                LOG.info("sent a snapshot of {} at txid {} ({} bytes) to {}", database.name(), position.txid(), size, hello.node());
+                return position.txid();
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    public void close() {
+        closed = true;
+    }
+}
