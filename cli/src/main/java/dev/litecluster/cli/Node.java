@@ -73,7 +73,8 @@ final class Node implements AutoCloseable {
         boolean primary = config.lease.candidate;
         Path mountDir = Path.of(config.fuse.dir);
         Files.createDirectories(mountDir);
-        Store store = Store.open(Path.of(config.data.dir));
+        Duration segmentAge = GoDuration.parse("data.segment-age", config.data.segmentAge);
+        Store store = Store.open(Path.of(config.data.dir), segmentAge);
         AtomicReference<ReplicationClient> link = new AtomicReference<>();
         ClusterView view = primary ? ClusterView.PRIMARY : new ReplicaView(link);
         FuseMount mount = null;
@@ -88,7 +89,8 @@ final class Node implements AutoCloseable {
                 server = new ReplicationServer(store, new SnapshotWriter(mountDir)::write, scratch,
                         config.lease.hostname != null ? config.lease.hostname : selfName(config));
                 server.register(api);
-                retention = new Retention(store, keep, server::neededFrom).start(interval);
+                ReplicationServer replication = server;
+                retention = new Retention(store, keep, db -> replication.neededFrom(db, keep.toMillis())).start(interval);
             } else {
                 retention = new Retention(store, keep, database -> Long.MAX_VALUE).start(interval);
             }

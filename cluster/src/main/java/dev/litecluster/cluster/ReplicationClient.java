@@ -24,10 +24,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -40,6 +45,7 @@ import java.util.function.Function;
 public final class ReplicationClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** No byte from the primary for this long while waiting for one: the stream is dead. */
     private static final long IDLE_TIMEOUT_MILLIS = 5_000;
 
     private final Store store;
@@ -47,7 +53,9 @@ public final class ReplicationClient implements AutoCloseable {
     private final String secret;
     private final String node;
     private final String url;
-    private final Function<Database, ReplicaWriter> writers;
+    private static final int MAX_BATCH = 256;
+    private final Function<Database, ReplicaWriter> writerFactory;
+    private final Map<String, ReplicaWriter> writers = new HashMap<>();
     private final Path scratch;
     private final HttpClient http = new HttpClient();
     private final Set<String> needSnapshot = new HashSet<>();
@@ -55,6 +63,13 @@ public final class ReplicationClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile long lastContact;
     private volatile String primaryHostname;
+    private volatile Request current;
+    private volatile boolean applying;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "replication-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
     private String lastProblem;
     private long lastAck;
 
@@ -65,7 +80,7 @@ public final class ReplicationClient implements AutoCloseable {
         this.secret = secret;
         this.node = node;
         this.url = url;
-        this.writers = writers;
+        this.writerFactory = writers;
         this.scratch = scratch;
         this.thread = new Thread(this::run, "replication-client");
         this.thread.setDaemon(true);
@@ -73,12 +88,15 @@ public final class ReplicationClient implements AutoCloseable {
 
     public ReplicationClient start() throws IOException {
         try {
-            http.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+            // Silence is judged by the watchdog, which knows when we are busy applying rather than reading:
+            // a long apply (a reader holding locks) must not look like a dead primary.
+            http.setIdleTimeout(TimeUnit.HOURS.toMillis(1));
             http.start();
         } catch (Exception e) {
             throw new IOException("cannot start the replication client: " + e.getMessage(), e);
         }
         thread.start();
+        watchdog.scheduleWithFixedDelay(this::abortIfSilent, 500, 500, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -113,7 +131,10 @@ public final class ReplicationClient implements AutoCloseable {
 
     private void streamOnce() throws Exception {
         InputStreamResponseListener listener = new InputStreamResponseListener();
-        request(HttpMethod.POST, "/stream", hello()).send(listener);
+        Request request = request(HttpMethod.POST, "/stream", hello());
+        lastContact = System.currentTimeMillis();
+        current = request;
+        request.send(listener);
         Response response = listener.get(IDLE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         try (InputStream body = listener.getInputStream()) {
             if (response.getStatus() != 200) {
@@ -126,40 +147,95 @@ public final class ReplicationClient implements AutoCloseable {
                 lastProblem = null;
             }
             DataInputStream in = new DataInputStream(new BufferedInputStream(body, 1 << 16));
-            for (StreamFrame frame = StreamFrame.readHeader(in); frame != null && !closed; frame = StreamFrame.readHeader(in)) {
+            StreamFrame frame = StreamFrame.readHeader(in);
+            while (frame != null && !closed) {
                 lastContact = System.currentTimeMillis();
-                if (frame.type() != StreamFrame.Type.HEARTBEAT && !receive(frame, in)) {
-                    return; // reconnect: ask again from our position (or for a snapshot)
+                if (frame.type() == StreamFrame.Type.HEARTBEAT) {
+                    ackIfDue(false);
+                    frame = StreamFrame.readHeader(in);
+                    continue;
                 }
-                ackIfDue(false);
+                Batch batch = new Batch(frame);
+                try {
+                    batch.add(frame, in);
+                    // Records already received for the same database join the batch: one fsync, one lock.
+                    StreamFrame next = null;
+                    while (frame.type() == StreamFrame.Type.RECORD && batch.size() < MAX_BATCH && in.available() > 0) {
+                        next = StreamFrame.readHeader(in);
+                        if (next == null || next.type() != StreamFrame.Type.RECORD || !next.database().equals(frame.database())) {
+                            break;
+                        }
+                        batch.add(next, in);
+                        next = null;
+                    }
+                    if (!apply(batch)) {
+                        return; // reconnect: ask again from our position (or for a snapshot)
+                    }
+                    frame = next != null ? next : StreamFrame.readHeader(in);
+                } finally {
+                    batch.delete();
+                }
             }
         }
     }
 
-    /** Stages and applies one record; false when the stream must be reopened. */
-    private boolean receive(StreamFrame frame, DataInputStream in) throws IOException {
-        Path staged = Files.createTempFile(scratch, "replicated-", ".ltx");
-        try {
+    /** Records of one database, staged to files, to apply together. */
+    private final class Batch {
+        final StreamFrame first;
+        final List<Path> files = new ArrayList<>();
+
+        Batch(StreamFrame first) {
+            this.first = first;
+        }
+
+        void add(StreamFrame frame, DataInputStream in) throws IOException {
+            Path staged = Files.createTempFile(scratch, "replicated-", ".ltx");
+            files.add(staged);
             try (OutputStream out = Files.newOutputStream(staged)) {
                 frame.copyPayload(in, out);
             }
-            Database database = store.open(frame.database());
-            try {
-                database.applyReplicated(staged, writers.apply(database));
-                needSnapshot.remove(frame.database());
-                ackIfDue(true);
-                return true;
-            } catch (LtxException e) {
-                problem("rejected a corrupt " + frame.type().name().toLowerCase() + " of " + frame.database()
-                        + " from the primary (" + e.getMessage() + "); asking again");
-                return false;
-            } catch (DivergenceException e) {
-                problem("database " + frame.database() + " diverged from the primary (" + e.getMessage() + "); asking for a snapshot");
-                needSnapshot.add(frame.database());
-                return false;
+        }
+
+        int size() {
+            return files.size();
+        }
+
+        void delete() throws IOException {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
             }
+        }
+    }
+
+    private void abortIfSilent() {
+        Request request = current;
+        long silent = System.currentTimeMillis() - lastContact;
+        if (request != null && !applying && silent > IDLE_TIMEOUT_MILLIS) {
+            request.abort(new IOException("no data from the primary for " + silent + " ms"));
+        }
+    }
+
+    /** Applies a batch; false when the stream must be reopened. */
+    private boolean apply(Batch batch) throws IOException {
+        String name = batch.first.database();
+        Database database = store.open(name);
+        applying = true;
+        try {
+            database.applyReplicated(batch.files, writers.computeIfAbsent(name, n -> writerFactory.apply(database)));
+            needSnapshot.remove(name);
+            ackIfDue(true);
+            return true;
+        } catch (LtxException e) {
+            problem("rejected a corrupt " + batch.first.type().name().toLowerCase() + " of " + name
+                    + " from the primary (" + e.getMessage() + "); asking again");
+            return false;
+        } catch (DivergenceException e) {
+            problem("database " + name + " diverged from the primary (" + e.getMessage() + "); asking for a snapshot");
+            needSnapshot.add(name);
+            return false;
         } finally {
-            Files.deleteIfExists(staged);
+            applying = false;
+            lastContact = System.currentTimeMillis();
         }
     }
 
@@ -172,9 +248,10 @@ public final class ReplicationClient implements AutoCloseable {
         return new ReplicaHello(node, url, positions);
     }
 
+    /** Acknowledges what was applied: soon after an apply (at most every 50 ms), else every second. */
     private void ackIfDue(boolean applied) {
         long now = System.currentTimeMillis();
-        if (!applied && now - lastAck < 1_000) {
+        if (now - lastAck < (applied ? 50 : 1_000)) {
             return;
         }
         lastAck = now;
@@ -213,6 +290,7 @@ public final class ReplicationClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        watchdog.shutdownNow();
         try {
             http.stop();
         } catch (Exception e) {
@@ -222,6 +300,13 @@ public final class ReplicationClient implements AutoCloseable {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        for (ReplicaWriter writer : writers.values()) {
+            try {
+                writer.close();
+            } catch (IOException e) {
+                LOG.debug("closing a replica writer: {}", e.getMessage());
+            }
         }
     }
 }

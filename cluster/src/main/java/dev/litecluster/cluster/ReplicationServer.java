@@ -71,10 +71,18 @@ public final class ReplicationServer {
                 .toList();
     }
 
-    /** The oldest TXID any known replica still needs of {@code database} (retention keeps it). */
-    public long neededFrom(Database database) {
+    /**
+     * The oldest TXID any replica still needs of {@code database} (retention keeps it). A replica
+     * disconnected for longer than {@code forgetAfterMillis} no longer holds the log back: it gets a
+     * snapshot when it returns, and a replica gone for good cannot make the log grow without bound.
+     */
+    public long neededFrom(Database database, long forgetAfterMillis) {
         long needed = Long.MAX_VALUE;
+        long now = System.currentTimeMillis();
         for (Peer peer : peers.values()) {
+            if (peer.streams == 0 && now - peer.lastSeen > forgetAfterMillis) {
+                continue;
+            }
             String position = peer.positions.get(database.name());
             needed = Math.min(needed, position == null ? 0 : Position.parse(position).txid() + 1);
         }
@@ -115,6 +123,7 @@ public final class ReplicationServer {
             callback.failed(e);
         } finally {
             peer.streams--;
+            peer.lastSeen = System.currentTimeMillis();
         }
     }
 
@@ -186,7 +195,7 @@ public final class ReplicationServer {
             String position = hello.positions() == null ? null : hello.positions().get(database.name());
             Position replica = position == null ? Position.ZERO : Position.parse(position);
             if (replica.txid() == 0) {
-                return database.log().firstTxid() == 1 ? 0L : null;
+                return null; // empty: one snapshot is smaller than replaying the whole history
             }
             if (replica.txid() > current.txid()) {
                 LOG.info("replica {} is ahead on {} ({} > {}): sending a snapshot", hello.node(), database.name(),

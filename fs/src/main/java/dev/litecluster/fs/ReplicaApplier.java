@@ -29,6 +29,9 @@ public final class ReplicaApplier implements ReplicaWriter {
     private final Path mountDir;
     private final String name;
     private final Path backingDatabase;
+    /** Descriptors through the mount, kept open between transactions (-1 until first needed). */
+    private int db = -1;
+    private int shm = -1;
 
     public ReplicaApplier(Path mountDir, String name, Path backingDatabase) {
         this.mountDir = mountDir;
@@ -39,13 +42,17 @@ public final class ReplicaApplier implements ReplicaWriter {
     @Override
     public void write(int pageSize, int commit, Pages pages) throws IOException {
         boolean walMode = walMode();
-        int db = open(name);
-        int shm = walMode ? open(name + "-shm") : -1;
+        if (db < 0) {
+            db = open(name);
+        }
+        if (walMode && shm < 0) {
+            shm = open(name + "-shm");
+        }
         try (SqliteLocks locks = new SqliteLocks(name); Arena arena = Arena.ofConfined()) {
             if (walMode) {
                 locks.lock(shm, LibC.F_RDLCK, SqliteLocks.SHM_DMS, 1, "DMS");
                 locks.lock(shm, LibC.F_WRLCK, SqliteLocks.SHM_WRITE, 3, "WAL WRITE/CKPT/RECOVER");
-                locks.lock(shm, LibC.F_WRLCK, SqliteLocks.SHM_READ0, 5, "WAL READ");
+                locks.lockEach(shm, SqliteLocks.SHM_READ0, 5, 200, "WAL READ");
             } else {
                 locks.lock(db, LibC.F_WRLCK, SqliteLocks.PENDING, 1, "PENDING");
                 locks.lock(db, LibC.F_WRLCK, SqliteLocks.RESERVED, 1, "RESERVED");
@@ -57,18 +64,28 @@ public final class ReplicaApplier implements ReplicaWriter {
                 check(LibC.pwrite(db, buffer, pageSize, (long) (pgno - 1) * pageSize), "write page " + pgno);
             });
             check(LibC.ftruncate(db, (long) commit * pageSize), "truncate");
-            if (walMode) {
+            // A database that is (or just became) WAL mode needs an empty -wal for readers to open read-only.
+            if (walMode || walMode()) {
                 int wal = LibC.open(mountDir.resolve(name + "-wal").toString(),
                         LibC.O_RDWR | LibC.O_CREAT | LibC.O_TRUNC | LibC.O_CLOEXEC, 0644);
                 check(wal, "truncate the WAL");
                 LibC.close(wal);
+            }
+            if (walMode) {
                 publishEmptyWal(shm, pageSize, commit, arena);
             }
-        } finally {
+        }
+    }
+
+    @Override
+    public void close() {
+        if (db >= 0) {
             LibC.close(db);
-            if (shm >= 0) {
-                LibC.close(shm);
-            }
+            db = -1;
+        }
+        if (shm >= 0) {
+            LibC.close(shm);
+            shm = -1;
         }
     }
 

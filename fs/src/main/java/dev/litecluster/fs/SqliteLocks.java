@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * SQLite's locks, taken the way another SQLite process takes them: OFD {@code fcntl} locks on a
@@ -41,21 +42,85 @@ final class SqliteLocks implements AutoCloseable {
 
     /** Takes a lock, retrying until it is granted; {@code what} names it in the log. */
     void lock(int fd, int type, long start, long length, String what) throws IOException {
-        long began = System.nanoTime();
-        boolean warned = false;
-        int sleepMillis = 1;
+        Wait wait = new Wait(what);
+        while (!tryLock(fd, type, start, length, what)) {
+            wait.pause();
+        }
+        wait.done();
+    }
+
+    /**
+     * Takes write locks on {@code count} single bytes from {@code first}, one at a time, keeping
+     * each as soon as it is free, so a stream of short read transactions cannot starve us (a range
+     * lock is granted only at an instant when every byte is free). Holding some while waiting for
+     * the others stops new readers, which give up after ~10 s (SQLITE_PROTOCOL): after
+     * {@code holdMillis} without all of them, everything is released and tried again.
+     */
+    void lockEach(int fd, int first, int count, long holdMillis, String what) throws IOException {
+        Wait wait = new Wait(what);
         while (true) {
-            int r = LibC.ofdLock(fd, type, start, length);
-            if (r == 0) {
-                held.add(new Held(fd, start, length));
-                if (warned) {
-                    LOG.info("database {}: got the {} lock after {} ms", database, what, (System.nanoTime() - began) / 1_000_000);
+            int got = 0;
+            long deadline = System.nanoTime() + holdMillis * 1_000_000;
+            while (got < count && System.nanoTime() < deadline) {
+                if (tryLock(fd, LibC.F_WRLCK, first + got, 1, what)) {
+                    got++;
+                } else {
+                    LockSupport.parkNanos(50_000);
                 }
+            }
+            if (got == count) {
+                wait.done();
                 return;
             }
-            if (r != -Errno.EAGAIN) {
-                throw new IOException("database " + database + ": fcntl lock (" + what + ") failed with errno " + -r);
+            release(got);
+            wait.pause();
+        }
+    }
+
+    private boolean tryLock(int fd, int type, long start, long length, String what) throws IOException {
+        int r = LibC.ofdLock(fd, type, start, length);
+        if (r == 0) {
+            held.add(new Held(fd, start, length));
+            return true;
+        }
+        if (r != -Errno.EAGAIN) {
+            throw new IOException("database " + database + ": fcntl lock (" + what + ") failed with errno " + -r);
+        }
+        return false;
+    }
+
+    /** Releases the {@code count} newest locks. */
+    private void release(int count) {
+        for (int i = 0; i < count && !held.isEmpty(); i++) {
+            Held h = held.removeLast();
+            LibC.ofdLock(h.fd, LibC.F_UNLCK, h.start, h.length);
+        }
+    }
+
+    /** Releases every lock taken, newest first. */
+    @Override
+    public void close() {
+        release(held.size());
+    }
+
+    /** Waiting for one lock: backs off, and logs once when it has waited long. */
+    private final class Wait {
+        private final String what;
+        private final long began = System.nanoTime();
+        private boolean warned;
+        private int sleepMillis = 1;
+
+        Wait(String what) {
+            this.what = what;
+        }
+
+        void done() {
+            if (warned) {
+                LOG.info("database {}: got the {} lock after {} ms", database, what, (System.nanoTime() - began) / 1_000_000);
             }
+        }
+
+        void pause() throws IOException {
             if (!warned && System.nanoTime() - began > WARN_AFTER_NANOS) {
                 warned = true;
                 LOG.warn("database {}: apply has waited {} s for the {} lock: a reader holds a long transaction",
@@ -69,15 +134,5 @@ final class SqliteLocks implements AutoCloseable {
             }
             sleepMillis = Math.min(20, sleepMillis * 2);
         }
-    }
-
-    /** Releases every lock taken, newest first. */
-    @Override
-    public void close() {
-        for (int i = held.size() - 1; i >= 0; i--) {
-            Held h = held.get(i);
-            LibC.ofdLock(h.fd, LibC.F_UNLCK, h.start, h.length);
-        }
-        held.clear();
     }
 }

@@ -55,8 +55,10 @@ class CrashRecoveryTest {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         int total = 0;
+        String lastOutput = "";
         for (int round = 0; round < ROUNDS; round++) {
-            Set<Long> committed = crashWhileWriting(mode, random.nextInt(200, 1500));
+            lastOutput = crashWhileWriting(mode, random.nextInt(200, 1500));
+            Set<Long> committed = ids(lastOutput);
             total += committed.size();
             Map<String, dev.litecluster.ltx.Position> positions;
             try (MountedStore node = MountedStore.open(root)) {
@@ -66,11 +68,11 @@ class CrashRecoveryTest {
             }
             Oracle.checkReplay(root, positions);
         }
-        assertThat(total).as("transactions committed before the kills").isPositive();
+        assertThat(total).as("transactions committed before the kills; the writer's last output:\n%s", lastOutput).isPositive();
     }
 
-    /** Serves the mount from a child JVM, kills it after {@code killAfterMillis}, returns the ids the writer printed. */
-    private Set<Long> crashWhileWriting(String mode, int killAfterMillis) throws Exception {
+    /** Serves the mount from a child JVM, kills it after {@code killAfterMillis}, returns what the writer printed. */
+    private String crashWhileWriting(String mode, int killAfterMillis) throws Exception {
         Path output = root.resolve("writer.out");
         try (NodeProcess node = NodeProcess.start(root)) {
             Path db = root.resolve("mnt").resolve(DB);
@@ -83,7 +85,7 @@ class CrashRecoveryTest {
                 writer.destroyForcibly().waitFor();
             }
         }
-        return ids(Files.readString(output));
+        return Files.readString(output);
     }
 
     /** The numbers on the lines of {@code text}; other lines (a writer's traceback after the kill) are ignored. */

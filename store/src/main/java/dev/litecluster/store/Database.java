@@ -1,6 +1,7 @@
 package dev.litecluster.store;
 
 import dev.litecluster.ltx.Checksums;
+import dev.litecluster.ltx.LtxDecoder;
 import dev.litecluster.ltx.LtxEncoder;
 import dev.litecluster.ltx.LtxHeader;
 import dev.litecluster.ltx.PageCompression;
@@ -8,13 +9,18 @@ import dev.litecluster.ltx.Position;
 import dev.litecluster.store.sqlite.DatabaseHeader;
 import dev.litecluster.store.sqlite.WalFollower;
 
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.SortedMap;
 
 /**
@@ -52,8 +58,13 @@ public final class Database implements Closeable {
 
     /** Opens a database directory: loads its state, replays the log, and recovers from a crash. */
     public static Database open(DatabaseFiles files, long nodeId) throws IOException {
+        return open(files, nodeId, TxLog.SEGMENT_AGE);
+    }
+
+    /** Opens a database directory whose log rolls to a new segment after {@code segmentAge}. */
+    public static Database open(DatabaseFiles files, long nodeId, java.time.Duration segmentAge) throws IOException {
         Files.createDirectories(files.dir());
-        Database database = new Database(files, nodeId, TxLog.open(files.log()));
+        Database database = new Database(files, nodeId, TxLog.open(files.log(), TxLog.SEGMENT_LIMIT, segmentAge));
         try {
             new Recovery(database).run();
         } catch (IOException | RuntimeException e) {
@@ -225,7 +236,7 @@ public final class Database implements Closeable {
      * that changed nothing (a rollback, a padding frame) produces no record. The first record, and a
      * page size change, carry every page.
      */
-    void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
+    synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
         boolean full = txid == 0 || size != pageSize;
         int oldPages = full ? 0 : sums.pages();
         if (full) {
@@ -356,53 +367,73 @@ public final class Database implements Closeable {
     }
 
     /**
-     * Applies a record received from the primary (a replica's only way to change): the file is
-     * verified whole, must start at this database's position (or be a snapshot), is made durable in
-     * this node's own log first, and is then written by {@code writer}; the result must reach the
+     * Applies records received from the primary (a replica's only way to change), oldest first:
+     * each file is verified whole and must continue from the previous one (the first from this
+     * database's position, unless it is a snapshot); all are made durable in this node's own log
+     * with one fsync, then written by {@code writer} in one go, and the result must reach the last
      * record's post-apply checksum. A mismatch is a {@link DivergenceException}: ask for a snapshot.
      */
-    public synchronized void applyReplicated(java.nio.file.Path ltx, ReplicaWriter writer) throws IOException {
-        dev.litecluster.ltx.LtxTrailer trailer;
-        LtxHeader header;
-        try (var in = new java.io.BufferedInputStream(Files.newInputStream(ltx))) {
-            var decoder = new dev.litecluster.ltx.LtxDecoder(in);
-            header = decoder.header();
-            trailer = decoder.verify();
+    public synchronized void applyReplicated(List<Path> records, ReplicaWriter writer) throws IOException {
+        List<LtxHeader> headers = new ArrayList<>(records.size());
+        long expectedTxid = txid + 1;
+        long expectedChecksum = position().checksum();
+        long post = 0;
+        for (Path record : records) {
+            LtxHeader header;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(record))) {
+                LtxDecoder decoder = new LtxDecoder(in);
+                header = decoder.header();
+                post = decoder.verify().postApplyChecksum();
+            }
+            boolean fits = header.isSnapshot() ? headers.isEmpty()
+                    : header.minTxid() == expectedTxid && header.preApplyChecksum() == expectedChecksum;
+            if (!fits || (!headers.isEmpty() && header.pageSize() != headers.getFirst().pageSize())) {
+                throw new DivergenceException("record %d-%d starts at %016x, this replica is at %d/%016x".formatted(
+                        header.minTxid(), header.maxTxid(), header.preApplyChecksum(), expectedTxid - 1, expectedChecksum));
+            }
+            headers.add(header);
+            expectedTxid = header.maxTxid() + 1;
+            expectedChecksum = post;
         }
-        boolean snapshot = header.isSnapshot();
-        if (!snapshot && (header.minTxid() != txid + 1 || header.preApplyChecksum() != position().checksum())) {
-            throw new DivergenceException("record %d-%d starts at %016x, this replica is at %s".formatted(
-                    header.minTxid(), header.maxTxid(), header.preApplyChecksum(), position()));
+        if (headers.isEmpty()) {
+            return;
         }
-        if (snapshot) {
+        LtxHeader first = headers.getFirst();
+        LtxHeader last = headers.getLast();
+        if (first.isSnapshot()) {
             log.truncateAfter(0);
         }
-        TxLog.Append out = log.append(header.maxTxid());
-        Files.copy(ltx, out);
-        out.commit();
+        for (int i = 0; i < records.size(); i++) {
+            TxLog.Append out = log.append(headers.get(i).maxTxid());
+            Files.copy(records.get(i), out);
+            out.commit();
+        }
         log.sync();
-        Files.writeString(files.applying(), Long.toString(header.maxTxid()));
-        PageChecksums next = snapshot || header.pageSize() != pageSize ? new PageChecksums() : sums.copy();
-        next.resize(header.commit());
-        writer.write(header.pageSize(), header.commit(), consumer -> {
-            try (var in = new java.io.BufferedInputStream(Files.newInputStream(ltx))) {
-                var decoder = new dev.litecluster.ltx.LtxDecoder(in);
-                byte[] buffer = new byte[header.pageSize()];
-                for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
-                    next.set(p, Checksums.page(p, buffer, 0, buffer.length));
-                    consumer.accept(p, buffer);
+        // The marker names the first record of the batch: recovery writes them all again after a crash.
+        Files.writeString(files.applying(), Long.toString(headers.getFirst().maxTxid()));
+        PageChecksums next = first.isSnapshot() || first.pageSize() != pageSize ? new PageChecksums() : sums.copy();
+        writer.write(first.pageSize(), last.commit(), consumer -> {
+            byte[] buffer = new byte[first.pageSize()];
+            for (int i = 0; i < records.size(); i++) {
+                next.resize(headers.get(i).commit());
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(records.get(i)))) {
+                    LtxDecoder decoder = new LtxDecoder(in);
+                    for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
+                        next.set(p, Checksums.page(p, buffer, 0, buffer.length));
+                        consumer.accept(p, buffer);
+                    }
                 }
             }
         });
         sums = next;
-        pageSize = header.pageSize();
-        txid = header.maxTxid();
+        pageSize = first.pageSize();
+        txid = last.maxTxid();
         Files.delete(files.applying());
         notifyAll();
         changes.run();
-        if (sums.checksum() != trailer.postApplyChecksum()) {
+        if (sums.checksum() != expectedChecksum) {
             throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(
-                    txid, sums.checksum(), trailer.postApplyChecksum()));
+                    txid, sums.checksum(), expectedChecksum));
         }
     }
 

@@ -90,29 +90,33 @@ final class Recovery {
     }
 
     /**
-     * A replica crashed while writing a replicated record that its log already holds: write the
-     * record's pages again (no app can have the database open before the mount exists).
+     * A replica crashed while writing replicated records that its log already holds: write them
+     * again, from the first of the batch named by the marker (no app can have the database open
+     * before the mount exists).
      */
     private void finishInterruptedApply() throws IOException {
         if (!Files.exists(database.files().applying())) {
             return;
         }
-        LtxDecoder decoder = new LtxDecoder(log.read(database.txid()));
-        int pageSize = decoder.header().pageSize();
-        byte[] page = new byte[pageSize];
+        long from = Long.parseLong(Files.readString(database.files().applying()).strip());
         var db = database.databaseChannel();
-        for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(page);
-            long position = (long) (p - 1) * pageSize;
-            while (buffer.hasRemaining()) {
-                position += db.write(buffer, position);
+        for (long t = Math.max(from, log.firstTxid()); t <= log.lastTxid(); t++) {
+            LtxDecoder decoder = new LtxDecoder(log.read(t));
+            int pageSize = decoder.header().pageSize();
+            byte[] page = new byte[pageSize];
+            for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(page);
+                long position = (long) (p - 1) * pageSize;
+                while (buffer.hasRemaining()) {
+                    position += db.write(buffer, position);
+                }
             }
+            db.truncate((long) decoder.header().commit() * pageSize);
         }
-        db.truncate((long) decoder.header().commit() * pageSize);
         db.force(false);
         Files.deleteIfExists(database.files().wal());
         Files.delete(database.files().applying());
-        LOG.warn("database {}: finished applying txid {}, interrupted by a crash", database.name(), database.txid());
+        LOG.warn("database {}: finished applying txid {}..{}, interrupted by a crash", database.name(), from, log.lastTxid());
     }
 
     private void rollBackHotJournal() throws IOException {

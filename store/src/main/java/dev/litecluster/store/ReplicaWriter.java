@@ -1,12 +1,13 @@
 package dev.litecluster.store;
 
+import java.io.Closeable;
 import java.io.IOException;
 
 /**
  * Writes a replicated transaction into a replica's database files the way SQLite's own writer
  * would, under SQLite's locks so readers never see a half-applied state (DESIGN.md decision 7).
  */
-public interface ReplicaWriter {
+public interface ReplicaWriter extends Closeable {
 
     /** Receives each page of the transaction once, in ascending page order. */
     @FunctionalInterface

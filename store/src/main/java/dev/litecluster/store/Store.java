@@ -7,6 +7,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,20 +23,30 @@ public final class Store implements Closeable {
 
     private final Path dir;
     private final NodeIdentity identity;
+    private final Duration segmentAge;
     private final Map<String, Database> databases = new TreeMap<>();
     private final Object changeMonitor = new Object();
     private long changeCount;
 
-    private Store(Path dir, NodeIdentity identity) {
+    private Store(Path dir, NodeIdentity identity, Duration segmentAge) {
         this.dir = dir;
         this.identity = identity;
+        this.segmentAge = segmentAge;
     }
 
     /** Opens the data directory, recovering every database in it. */
     public static Store open(Path dir) throws IOException {
+        return open(dir, TxLog.SEGMENT_AGE);
+    }
+
+    /**
+     * Opens the data directory; log segments roll after {@code segmentAge} (config
+     * {@code data.segment-age}), the granularity at which retention can delete history.
+     */
+    public static Store open(Path dir, Duration segmentAge) throws IOException {
         Files.createDirectories(dir.resolve("dbs"));
         Files.createDirectories(dir.resolve("superjournals"));
-        Store store = new Store(dir, NodeIdentity.load(dir.resolve("node.json")));
+        Store store = new Store(dir, NodeIdentity.load(dir.resolve("node.json")), segmentAge);
         List<Path> existing;
         try (Stream<Path> list = Files.list(dir.resolve("dbs"))) {
             existing = list.filter(Files::isDirectory).sorted().toList();
@@ -76,7 +87,7 @@ public final class Store implements Closeable {
     public synchronized Database open(String name) throws IOException {
         Database database = databases.get(name);
         if (database == null) {
-            database = Database.open(new DatabaseFiles(name, dir.resolve("dbs").resolve(name)), identity.nodeId());
+            database = Database.open(new DatabaseFiles(name, dir.resolve("dbs").resolve(name)), identity.nodeId(), segmentAge);
             database.onChange(this::changed);
             databases.put(name, database);
             changed();

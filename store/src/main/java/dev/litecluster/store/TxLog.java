@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,8 +27,8 @@ public final class TxLog implements Closeable {
     static final int FRAME_HEADER = 20;
     private static final int MAGIC = 0x4c435231;
     static final long SEGMENT_LIMIT = 64L << 20;
-    /** A segment older than this is closed at the next append, so retention can delete by time. */
-    static final long SEGMENT_AGE_NANOS = 60_000_000_000L;
+    /** By default a segment older than this is closed at the next append, so retention can delete by time. */
+    public static final Duration SEGMENT_AGE = Duration.ofSeconds(60);
 
     private static final class Segment {
         final Path path;
@@ -57,25 +58,30 @@ public final class TxLog implements Closeable {
 
     private final Path dir;
     private final long segmentLimit;
+    private final long segmentAgeNanos;
     private final List<Segment> segments = new ArrayList<>();
     private FileChannel tail;
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER);
 
-    private TxLog(Path dir, long segmentLimit) {
+    private TxLog(Path dir, long segmentLimit, Duration segmentAge) {
         this.dir = dir;
         this.segmentLimit = segmentLimit;
+        this.segmentAgeNanos = segmentAge.toNanos();
     }
 
     /** Opens (creating if needed) the log in {@code dir}, indexing every segment and dropping a torn tail. */
     public static TxLog open(Path dir) throws IOException {
-        return open(dir, SEGMENT_LIMIT);
+        return open(dir, SEGMENT_LIMIT, SEGMENT_AGE);
     }
 
-    /** Opens the log, starting a new segment once the current one reaches {@code segmentLimit} bytes. */
-    static TxLog open(Path dir, long segmentLimit) throws IOException {
+    /**
+     * Opens the log, starting a new segment once the current one reaches {@code segmentLimit} bytes
+     * or has been appended to for {@code segmentAge}.
+     */
+    static TxLog open(Path dir, long segmentLimit, Duration segmentAge) throws IOException {
         Files.createDirectories(dir);
-        TxLog log = new TxLog(dir, segmentLimit);
+        TxLog log = new TxLog(dir, segmentLimit, segmentAge);
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.seg")).sorted().toList();
@@ -165,7 +171,7 @@ public final class TxLog implements Closeable {
         }
         Segment segment = segments.isEmpty() ? null : segments.getLast();
         if (segment == null || segment.end >= segmentLimit
-                || System.nanoTime() - segment.startedNanos > SEGMENT_AGE_NANOS) {
+                || System.nanoTime() - segment.startedNanos > segmentAgeNanos) {
             segment = startSegment(txid);
         }
         openTailIfNeeded();

@@ -98,7 +98,7 @@ class TxLogTest {
 
     @Test
     void truncateAfterAndRetentionWorkAcrossSegments() throws IOException {
-        try (TxLog log = TxLog.open(dir, 64)) {
+        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE)) {
             for (long t = 1; t <= 10; t++) {
                 append(log, t, "a record of some length " + t);
             }
@@ -111,7 +111,7 @@ class TxLogTest {
             assertThat(log.firstTxid()).isGreaterThan(1).isLessThanOrEqualTo(5);
             assertThat(read(log, 5)).isEqualTo("a record of some length 5");
         }
-        try (TxLog log = TxLog.open(dir, 64)) {
+        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE)) {
             assertThat(log.lastTxid()).isEqualTo(8);
             assertThat(read(log, 8)).isEqualTo("again 8");
         }
@@ -119,7 +119,7 @@ class TxLogTest {
 
     @Test
     void retentionKeepsRecentSegmentsAndTheTail() throws IOException {
-        try (TxLog log = TxLog.open(dir, 64)) {
+        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE)) {
             for (long t = 1; t <= 10; t++) {
                 append(log, t, "a record of some length " + t);
             }

@@ -25,6 +25,9 @@ public final class Config {
         public String retention = "10m";
         @JsonProperty("retention-monitor-interval")
         public String retentionMonitorInterval = "1m";
+        /** A log segment is closed after this long (or 64 MiB); retention deletes whole segments. */
+        @JsonProperty("segment-age")
+        public String segmentAge = "60s";
     }
 
     public static final class Lease {

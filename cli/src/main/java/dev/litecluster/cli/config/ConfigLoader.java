@@ -85,6 +85,7 @@ public final class ConfigLoader {
         }
         GoDuration.parse("data.retention", config.data.retention);
         GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
+        GoDuration.parse("data.segment-age", config.data.segmentAge);
         if (!"static".equals(config.lease.type)) {
             throw new ConfigException("lease.type '" + config.lease.type + "' is not supported by this build (use 'static')");
         }
