@@ -2,13 +2,9 @@ package dev.litecluster.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code litecluster import --name DB FILE}: replaces a database with FILE as one new transaction. */
@@ -18,20 +14,17 @@ public final class ImportCommand implements Callable<Integer> {
     @Mixin
     NodeTarget target = new NodeTarget();
 
-    @Option(names = "--name", required = true, description = "database name")
-    String name;
-
-    @Parameters(index = "0", paramLabel = "FILE")
-    Path file;
+    @Mixin
+    DatabaseFileArgs args = new DatabaseFileArgs();
 
     @Override
     public Integer call() {
         return ClientCommands.run(() -> {
-            if (!Files.isReadable(file)) {
-                throw new java.io.IOException("cannot read " + file);
+            if (!Files.isReadable(args.file)) {
+                throw new IOException("cannot read " + args.file);
             }
             try (NodeClient client = target.client()) {
-                System.out.print(client.upload("/import?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8), file));
+                System.out.print(client.upload(args.path("/import"), args.file));
             }
         });
     }

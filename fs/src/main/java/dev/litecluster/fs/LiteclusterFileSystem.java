@@ -563,20 +563,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
 
     @Override
     public int statfs(Request req, long nodeid, FsStats stats) {
-        long[] v = new long[11];
-        int r = LibC.statvfs(dbsDir.toString(), v);
-        if (r < 0) {
-            return r;
-        }
-        stats.blockSize = (int) v[0];
-        stats.fragmentSize = (int) v[1];
-        stats.blocks = v[2];
-        stats.blocksFree = v[3];
-        stats.blocksAvailable = v[4];
-        stats.files = v[5];
-        stats.filesFree = v[6];
-        stats.nameLength = 255;
-        return 0;
+        return stats.load(dbsDir.toString());
     }
 
     @Override

@@ -32,7 +32,7 @@ class ReplicationTest {
                 readers.add(bank.reader(replica));
                 readers.add(bank.reader(replica));
             }
-            List<Bank.Job> writers = bank.allWriters(WRITING, TestCluster.SOAK ? 20_000 : 1_500);
+            List<Bank.Job> writers = bank.allWriters(WRITING, TestCluster.SOAK ? 20_000 : 500);
             for (Bank.Job writer : writers) {
                 System.out.println(writer.name() + ": " + writer.await(WRITING.plusMinutes(2)).strip());
             }

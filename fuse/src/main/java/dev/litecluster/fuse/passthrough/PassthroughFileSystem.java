@@ -437,18 +437,7 @@ public class PassthroughFileSystem implements FuseFileSystem {
 
     @Override
     public int statfs(Request req, long nodeid, FsStats stats) {
-        long[] v = new long[11];
-        int r = LibC.statvfs(root, v);
-        if (r < 0) return r;
-        stats.blockSize = (int) v[0];
-        stats.fragmentSize = (int) v[1];
-        stats.blocks = v[2];
-        stats.blocksFree = v[3];
-        stats.blocksAvailable = v[4];
-        stats.files = v[5];
-        stats.filesFree = v[6];
-        stats.nameLength = (int) v[10];
-        return 0;
+        return stats.load(root);
     }
 
     @Override
