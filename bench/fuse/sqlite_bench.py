@@ -1,7 +1,8 @@
 """One measurement: N one-row write transactions, then M point SELECTs, on a fresh database.
 
-usage: sqlite_bench.py <dir> <WAL|DELETE> <writes> <reads>
+usage: sqlite_bench.py <dir> <WAL|DELETE> <writes> <reads> [<database name>]
 prints: <write tx/s> <read q/s>
+A Litecluster mount does not delete databases: give each run its own name there.
 """
 import os
 import random
@@ -10,7 +11,7 @@ import sys
 import time
 
 directory, mode, writes, reads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-db = os.path.join(directory, "bench.db")
+db = os.path.join(directory, sys.argv[5] if len(sys.argv) > 5 else "bench.db")
 for suffix in ("", "-wal", "-shm", "-journal"):
     if os.path.exists(db + suffix):
         os.remove(db + suffix)

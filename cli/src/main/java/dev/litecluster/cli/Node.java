@@ -10,7 +10,7 @@ import dev.litecluster.cluster.NodeApi;
 import dev.litecluster.cluster.NodeStatus;
 import dev.litecluster.cluster.ReplicationClient;
 import dev.litecluster.cluster.ReplicationServer;
-import dev.litecluster.fs.ClusterView;
+import dev.litecluster.cluster.lease.PrimaryInfo;
 import dev.litecluster.fs.LiteclusterFileSystem;
 import dev.litecluster.fs.ReplicaApplier;
 import dev.litecluster.fs.SnapshotWriter;
@@ -33,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** A running node: its data directory, its mount, and its HTTP API. */
 final class Node implements AutoCloseable {
@@ -46,64 +45,60 @@ final class Node implements AutoCloseable {
     private final NodeApi api;
     private final DatabaseTransfer transfer;
     private final Retention retention;
-    private final ReplicationServer server;
-    private final ReplicationClient client;
+    private final RoleManager roles;
     private boolean closed;
 
     private Node(Config config, Store store, FuseMount mount, NodeApi api, DatabaseTransfer transfer,
-                 Retention retention, ReplicationServer server, ReplicationClient client) {
+                 Retention retention, RoleManager roles) {
         this.config = config;
         this.store = store;
         this.mount = mount;
         this.api = api;
         this.transfer = transfer;
         this.retention = retention;
-        this.server = server;
-        this.client = client;
+        this.roles = roles;
     }
 
     /**
-     * Opens the store, mounts it, starts the API, and takes the role the static lease gives: the
-     * candidate is the primary (serves the replication stream), every other node a replica of the
-     * primary at {@code lease.advertise-url}. Undoes what was done when a step fails.
+     * Opens the store, mounts it, starts the API, and takes the role the lease gives (see
+     * {@link RoleManager}): on a static lease the candidate is the primary and every other node a
+     * replica of {@code lease.advertise-url}; on etcd or Consul the role moves with the lease.
+     * Undoes what was done when a step fails.
      */
     static Node start(Config config) throws IOException, ConfigException {
         Duration keep = GoDuration.parse("data.retention", config.data.retention);
         Duration interval = GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
-        boolean primary = config.lease.candidate;
         Path mountDir = Path.of(config.fuse.dir);
         Files.createDirectories(mountDir);
         Duration segmentAge = GoDuration.parse("data.segment-age", config.data.segmentAge);
         Store store = Store.open(Path.of(config.data.dir), segmentAge);
-        AtomicReference<ReplicationClient> link = new AtomicReference<>();
-        ClusterView view = primary ? ClusterView.PRIMARY : new ReplicaView(link);
         FuseMount mount = null;
         NodeApi api = null;
+        RoleManager roles = null;
         try {
-            mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, view));
             Path scratch = Files.createDirectories(store.dir().resolve("tmp"));
+            PrimaryInfo self = self(config);
+            String name = selfName(config);
+            roles = new RoleManager(LeaseFactory.open(config, self), config.lease.candidate, self,
+                    epoch -> new ReplicationServer(store, new SnapshotWriter(mountDir)::write, scratch, self.hostname()).epoch(epoch),
+                    primary -> new ReplicationClient(store, primary.advertiseUrl(), config.http.secret, name, null,
+                            database -> new ReplicaApplier(mountDir, database.name(), database.files().database()), scratch));
+            mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, roles.view()));
             api = new NodeApi(config.http.addr, config.http.secret);
-            ReplicationServer server = null;
-            Retention retention;
-            if (primary) {
-                server = new ReplicationServer(store, new SnapshotWriter(mountDir)::write, scratch,
-                        config.lease.hostname != null ? config.lease.hostname : selfName(config));
-                server.register(api);
-                ReplicationServer replication = server;
-                retention = new Retention(store, keep, db -> replication.neededFrom(db, keep.toMillis())).start(interval);
-            } else {
-                retention = new Retention(store, keep, database -> Long.MAX_VALUE).start(interval);
-            }
-            Node node = new Node(config, store, mount, api, new DatabaseTransfer(mountDir, scratch), retention, server,
-                    primary ? null : replicaClient(config, store, mountDir, scratch));
+            roles.register(api);
+            RoleManager role = roles;
+            Retention retention = new Retention(store, keep, db -> role.neededFrom(db, keep.toMillis())).start(interval);
+            Node node = new Node(config, store, mount, api, new DatabaseTransfer(mountDir, scratch), retention, roles);
             node.routes().start();
-            if (node.client != null) {
-                link.set(node.client.start());
-            }
-            LOG.info("mounted {} (data {}), {} on a static lease", mountDir, config.data.dir,
-                    primary ? "primary" : "replica of " + config.lease.advertiseUrl);
+            roles.start();
+            LOG.info("mounted {} (data {}) on a {} lease, {}", mountDir, config.data.dir, config.lease.type,
+                    roles.isPrimary() ? "primary" : config.lease.type.equals("static")
+                            ? "replica of " + config.lease.advertiseUrl : "watching the lease");
             return node;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | ConfigException | RuntimeException e) {
+            if (roles != null) {
+                roles.close();
+            }
             if (api != null) {
                 api.close();
             }
@@ -115,29 +110,17 @@ final class Node implements AutoCloseable {
         }
     }
 
-    private static ReplicationClient replicaClient(Config config, Store store, Path mountDir, Path scratch) {
-        return new ReplicationClient(store, config.lease.advertiseUrl, config.http.secret, selfName(config), null,
-                database -> new ReplicaApplier(mountDir, database.name(), database.files().database()), scratch);
-    }
-
-    /** A replica's view of the cluster, through its replication client once that runs. */
-    private record ReplicaView(AtomicReference<ReplicationClient> link) implements ClusterView {
-        @Override
-        public boolean isPrimary() {
-            return false;
-        }
-
-        @Override
-        public String primaryHostname() {
-            ReplicationClient client = link.get();
-            return client == null ? null : client.primaryHostname();
-        }
-
-        @Override
-        public long lagMillis() {
-            ReplicationClient client = link.get();
-            return client == null ? -1 : client.lagMillis();
-        }
+    /**
+     * This node as the primary it would be: {@code lease.hostname} (default: the machine's) and
+     * {@code lease.advertise-url} (default {@code http://<hostname>:<port>}). On a static lease only
+     * the candidate's is used.
+     */
+    private static PrimaryInfo self(Config config) {
+        String hostname = config.lease.hostname != null ? config.lease.hostname : selfName(config);
+        String url = config.lease.advertiseUrl != null && (config.lease.candidate || !config.lease.type.equals("static"))
+                ? config.lease.advertiseUrl
+                : "http://" + machineName() + config.http.addr.substring(config.http.addr.lastIndexOf(':'));
+        return new PrimaryInfo(hostname, url, 0);
     }
 
     private NodeApi routes() {
@@ -157,7 +140,7 @@ final class Node implements AutoCloseable {
                     }
                 })
                 .route("POST", "/import", (req, res, cb) -> {
-                    if (server == null) {
+                    if (roles.server() == null) {
                         throw new ApiException(HttpStatus.CONFLICT_409, "this node is a replica: import on the primary");
                     }
                     String name = name(req);
@@ -183,6 +166,8 @@ final class Node implements AutoCloseable {
             return new NodeStatus.DatabaseStatus(db.name(), position.txid(), "%016x".formatted(position.checksum()),
                     db.pageSize(), db.log().firstTxid(), db.log().lastTxid());
         }).toList();
+        ReplicationServer server = roles.server();
+        ReplicationClient client = roles.client();
         return new NodeStatus(selfName(config), server != null ? "primary" : "replica", config.lease.advertiseUrl,
                 databases, server != null ? server.peers() : List.of(),
                 client != null ? client.primaryHostname() : null, client != null ? client.lagMillis() : 0);
@@ -194,16 +179,18 @@ final class Node implements AutoCloseable {
      * nodes may share a machine).
      */
     private static String selfName(Config config) {
-        if (config.lease.candidate && config.lease.hostname != null) {
+        if ((config.lease.candidate || !config.lease.type.equals("static")) && config.lease.hostname != null) {
             return config.lease.hostname;
         }
-        String host;
+        return machineName() + config.http.addr.substring(config.http.addr.lastIndexOf(':'));
+    }
+
+    private static String machineName() {
         try {
-            host = InetAddress.getLocalHost().getHostName();
+            return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            host = "localhost";
+            return "localhost";
         }
-        return host + config.http.addr.substring(config.http.addr.lastIndexOf(':'));
     }
 
     int apiPort() {
@@ -216,12 +203,7 @@ final class Node implements AutoCloseable {
             return;
         }
         closed = true;
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        roles.close();
         retention.close();
         api.close();
         mount.close();

@@ -59,8 +59,8 @@ class ConfigLoaderTest {
     void missingDirsAndUnsupportedLeaseAreClear() {
         assertThatThrownBy(() -> loader.parse("c.yml", "data:\n  dir: /d\n"))
                 .hasMessage("c.yml: 'fuse.dir' is required (the directory apps open databases in)");
-        assertThatThrownBy(() -> loader.parse("c.yml", "fuse:\n  dir: /m\ndata:\n  dir: /d\nlease:\n  type: consul\n"))
-                .hasMessageContaining("lease.type 'consul' is not supported");
+        assertThatThrownBy(() -> loader.parse("c.yml", "fuse:\n  dir: /m\ndata:\n  dir: /d\nlease:\n  type: zookeeper\n"))
+                .hasMessageContaining("lease.type 'zookeeper' is not supported");
         assertThatThrownBy(() -> loader.parse("c.yml", "fuse: [1, 2\n"))
                 .hasMessageStartingWith("c.yml line");
     }

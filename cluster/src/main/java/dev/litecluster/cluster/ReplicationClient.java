@@ -65,6 +65,7 @@ public final class ReplicationClient implements AutoCloseable {
     private volatile String primaryHostname;
     private volatile Request current;
     private volatile boolean applying;
+    private volatile long minEpoch;
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "replication-watchdog");
         t.setDaemon(true);
@@ -97,6 +98,15 @@ public final class ReplicationClient implements AutoCloseable {
         }
         thread.start();
         watchdog.scheduleWithFixedDelay(this::abortIfSilent, 500, 500, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /**
+     * Refuses streams from a primary serving under a lease epoch older than {@code epoch} (a deposed
+     * primary that has not noticed yet). Call before {@link #start()}.
+     */
+    public ReplicationClient requireEpoch(long epoch) {
+        this.minEpoch = epoch;
         return this;
     }
 
@@ -140,6 +150,11 @@ public final class ReplicationClient implements AutoCloseable {
             if (response.getStatus() != 200) {
                 String text = new String(body.readNBytes(300)).strip();
                 throw new IOException("primary " + primaryUrl + " refused the stream: " + text + " (HTTP " + response.getStatus() + ")");
+            }
+            long epoch = response.getHeaders().getLongField(ReplicationServer.EPOCH_HEADER);
+            if (minEpoch > 0 && epoch < minEpoch) {
+                throw new IOException("primary " + primaryUrl + " serves lease epoch " + epoch
+                        + ", older than epoch " + minEpoch + " of the current lease: refused");
             }
             primaryHostname = response.getHeaders().get(ReplicationServer.HOSTNAME_HEADER);
             if (lastProblem != null) {

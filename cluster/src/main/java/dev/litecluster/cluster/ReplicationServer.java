@@ -36,6 +36,8 @@ public final class ReplicationServer {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final long HEARTBEAT_MILLIS = 500;
     public static final String HOSTNAME_HEADER = "Litecluster-Primary";
+    /** The lease epoch the primary serves under; replicas refuse a stream from an older epoch than they have seen. */
+    public static final String EPOCH_HEADER = "Litecluster-Epoch";
 
     private final Store store;
     private final Snapshots snapshots;
@@ -43,6 +45,7 @@ public final class ReplicationServer {
     private final String hostname;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile long epoch;
 
     private static final class Peer {
         volatile String url;
@@ -56,6 +59,12 @@ public final class ReplicationServer {
         this.snapshots = snapshots;
         this.scratch = scratch;
         this.hostname = hostname;
+    }
+
+    /** Sets the lease epoch sent with every stream (0, the default, sends none). */
+    public ReplicationServer epoch(long epoch) {
+        this.epoch = epoch;
+        return this;
     }
 
     public void register(NodeApi api) {
@@ -97,14 +106,16 @@ public final class ReplicationServer {
         return peer;
     }
 
-    private void ack(Request request, Response response, Callback callback) throws IOException {
+    /** {@code POST /ack}: a replica reports what it has applied. */
+    public void ack(Request request, Response response, Callback callback) throws IOException {
         try (InputStream body = Content.Source.asInputStream(request)) {
             peer(JSON.readValue(body, ReplicaHello.class));
         }
         NodeApi.text(response, callback, HttpStatus.OK_200, "ok\n");
     }
 
-    private void stream(Request request, Response response, Callback callback) throws Exception {
+    /** {@code POST /stream}: sends the replica what it lacks, then every new record, until it or this server closes. */
+    public void stream(Request request, Response response, Callback callback) throws Exception {
         ReplicaHello hello;
         try (InputStream body = Content.Source.asInputStream(request)) {
             hello = JSON.readValue(body, ReplicaHello.class);
@@ -115,6 +126,9 @@ public final class ReplicationServer {
         response.setStatus(HttpStatus.OK_200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
         response.getHeaders().put(HOSTNAME_HEADER, hostname);
+        if (epoch != 0) {
+            response.getHeaders().put(EPOCH_HEADER, Long.toString(epoch));
+        }
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Content.Sink.asOutputStream(response), 1 << 16))) {
             new Stream(hello, out).run();
             callback.succeeded();

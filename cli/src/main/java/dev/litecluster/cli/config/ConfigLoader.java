@@ -17,7 +17,9 @@ import java.util.stream.Collectors;
 
 /** Reads a config file strictly: environment variables expanded, unknown keys and bad values refused. */
 public final class ConfigLoader {
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
+    private static final String OPERAND = "([A-Za-z_][A-Za-z0-9_]*|\"[^\"]*\"|'[^']*')";
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)"
+            + "|\\$\\{\\s*" + OPERAND + "\\s*(==|!=)\\s*" + OPERAND + "\\s*}");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -86,22 +88,53 @@ public final class ConfigLoader {
         GoDuration.parse("data.retention", config.data.retention);
         GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
         GoDuration.parse("data.segment-age", config.data.segmentAge);
-        if (!"static".equals(config.lease.type)) {
-            throw new ConfigException("lease.type '" + config.lease.type + "' is not supported by this build (use 'static')");
-        }
-        if (!config.lease.candidate && (config.lease.advertiseUrl == null || config.lease.advertiseUrl.isBlank())) {
-            throw new ConfigException("a replica (lease.candidate: false) needs lease.advertise-url, the primary's node API URL");
+        GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait);
+        switch (config.lease.type) {
+            case "static" -> {
+                if (!config.lease.candidate && (config.lease.advertiseUrl == null || config.lease.advertiseUrl.isBlank())) {
+                    throw new ConfigException("a replica (lease.candidate: false) needs lease.advertise-url, the primary's node API URL");
+                }
+            }
+            case "etcd" -> {
+                if (config.lease.etcd.endpoints.isEmpty()) {
+                    throw new ConfigException("lease.type etcd needs lease.etcd.endpoints (a list of http://host:2379 URLs)");
+                }
+                GoDuration.parse("lease.etcd.ttl", config.lease.etcd.ttl);
+            }
+            case "consul" -> {
+                if (config.lease.consul.url == null || config.lease.consul.key == null) {
+                    throw new ConfigException("lease.type consul needs lease.consul.url and lease.consul.key");
+                }
+                GoDuration.parse("lease.consul.ttl", config.lease.consul.ttl);
+                GoDuration.parse("lease.consul.lock-delay", config.lease.consul.lockDelay);
+            }
+            default -> throw new ConfigException("lease.type '" + config.lease.type + "' is not supported (use static, etcd or consul)");
         }
     }
 
-    /** Replaces {@code $VAR} and {@code ${VAR}} with the environment's value (empty when unset), as LiteFS does. */
+    /**
+     * Replaces {@code $VAR} and {@code ${VAR}} with the environment's value (empty when unset), and
+     * {@code ${A == B}} / {@code ${A != B}} with {@code true} or {@code false}, each side a variable
+     * name or a quoted string, as LiteFS does ({@code candidate: ${FLY_REGION == PRIMARY_REGION}}).
+     */
     String expand(String text) {
         Matcher m = VARIABLE.matcher(text);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            String name = m.group(1) != null ? m.group(1) : m.group(2);
-            m.appendReplacement(out, Matcher.quoteReplacement(environment.getOrDefault(name, "")));
+            String value;
+            if (m.group(3) != null) {
+                boolean equal = operand(m.group(3)).equals(operand(m.group(5)));
+                value = Boolean.toString(m.group(4).equals("==") == equal);
+            } else {
+                value = environment.getOrDefault(m.group(1) != null ? m.group(1) : m.group(2), "");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         return m.appendTail(out).toString();
+    }
+
+    private String operand(String token) {
+        return token.startsWith("\"") || token.startsWith("'") ? token.substring(1, token.length() - 1)
+                : environment.getOrDefault(token, "");
     }
 }

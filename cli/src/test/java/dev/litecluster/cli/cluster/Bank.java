@@ -66,10 +66,8 @@ final class Bank {
     }
 
     Job jdbcWriter(ClusterNode node, Duration duration, int seed) throws IOException {
-        return job("jdbc-writer", List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                JdbcBankWriter.class.getName(), node.db(DB).toString(), Double.toString(duration.toMillis() / 1000.0),
-                Integer.toString(seed)));
+        return job("jdbc-writer", TestCluster.java("64m", JdbcBankWriter.class.getName(), node.db(DB).toString(),
+                Double.toString(duration.toMillis() / 1000.0), Integer.toString(seed)));
     }
 
     /** The sqlite3 CLI running {@code transfers} transfers from a script ({@code .bail on}: a failed BEGIN stops it). */

@@ -85,9 +85,7 @@ final class ClusterNode {
             throw new IllegalStateException(name + " is already running");
         }
         Files.createDirectories(root);
-        List<String> command = List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), "dev.litecluster.cli.Main", "mount", "-c", config().toString());
+        List<String> command = TestCluster.java("256m", "dev.litecluster.cli.Main", "mount", "-c", config().toString());
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

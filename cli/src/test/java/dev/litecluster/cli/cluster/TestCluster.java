@@ -71,6 +71,42 @@ final class TestCluster implements AutoCloseable {
         return node;
     }
 
+    private static String classpath;
+
+    /**
+     * The test classpath with every jar copied once into a private directory: node processes start
+     * many times during a run, and a concurrent {@code mvn install} must not swap jars under them.
+     */
+    static synchronized String classpath() throws IOException {
+        if (classpath == null) {
+            Path copies = Files.createTempDirectory("litecluster-test-classpath-");
+            List<String> entries = new ArrayList<>();
+            int i = 0;
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path path = Path.of(entry);
+                if (Files.isRegularFile(path)) {
+                    Path copy = copies.resolve((i++) + "-" + path.getFileName());
+                    Files.copy(path, copy);
+                    copy.toFile().deleteOnExit();
+                    entries.add(copy.toString());
+                } else {
+                    entries.add(entry);
+                }
+            }
+            copies.toFile().deleteOnExit();
+            classpath = String.join(java.io.File.pathSeparator, entries);
+        }
+        return classpath;
+    }
+
+    /** The command that starts {@code mainClass} in a new JVM on the test classpath. */
+    static List<String> java(String maxHeap, String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx" + maxHeap, "-XX:+UseSerialGC", "-cp", classpath(), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

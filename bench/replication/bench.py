@@ -1,0 +1,304 @@
+"""Replication benchmark: one markdown table (bench/run replication).
+
+Starts a static-lease cluster from the shaded jar on loopback (a primary and two replicas, each
+its own JVM and FUSE mount) and measures, with python3's sqlite3 as the app:
+  - lag: commit on the primary -> row visible to a reader on each replica, at 100 and 1,000 tx/s
+  - primary write tx/s with 0 and with 2 replicas attached
+  - replica point reads q/s vs the same database in a plain directory
+  - snapshot transfer: wipe a replica of a ~200 MB database and time until it has caught up
+Helpers run as subprocesses of this script: `bench.py writer|reader|reads ...`.
+Env: LAG_SECONDS (5), TPS_SECONDS (5), READ_SECONDS (3), SNAPSHOT_MB (200), BENCH_DIR (/var/tmp).
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SECRET = "bench-secret"
+
+
+# ---- helper processes ---------------------------------------------------------------------------
+
+def connect(path):
+    return sqlite3.connect(path, isolation_level=None, timeout=60)
+
+
+def writer(path, rate, seconds, out):
+    """Inserts rows (at `rate` tx/s, 0 = as fast as possible); writes id and commit time per row."""
+    c = connect(path)
+    rate, seconds = float(rate), float(seconds)
+    commits = []
+    start = time.monotonic_ns()
+    end = start + int(seconds * 1e9)
+    i = 0
+    while True:
+        now = time.monotonic_ns()
+        if now >= end:
+            break
+        if rate > 0:
+            due = start + int(i / rate * 1e9)
+            if due > now:
+                time.sleep((due - now) / 1e9)
+        cur = c.execute("INSERT INTO t(v) VALUES (randomblob(100))")
+        commits.append((cur.lastrowid, time.monotonic_ns()))
+        i += 1
+    with open(out, "w") as f:
+        json.dump({"commits": commits, "seconds": (time.monotonic_ns() - start) / 1e9}, f)
+
+
+def reader(path, stopfile, out):
+    """Polls max(id) on a replica; records when each id first became visible."""
+    while True:
+        try:
+            c = connect(path)
+            c.execute("SELECT max(id) FROM t").fetchone()
+            break
+        except sqlite3.OperationalError:
+            time.sleep(0.01)
+    seen = {}
+    last = c.execute("SELECT coalesce(max(id), 0) FROM t").fetchone()[0]
+    while not os.path.exists(stopfile):
+        top = c.execute("SELECT coalesce(max(id), 0) FROM t").fetchone()[0]
+        if top > last:
+            now = time.monotonic_ns()
+            for i in range(last + 1, top + 1):
+                seen[i] = now
+            last = top
+        time.sleep(0.0001)
+    with open(out, "w") as f:
+        json.dump(seen, f)
+
+
+def reads(path, rows, seconds):
+    """Random point reads for `seconds`; prints q/s."""
+    c = connect(path)
+    rows, n = int(rows), 0
+    rnd = random.Random(1)
+    end = time.monotonic() + float(seconds)
+    while time.monotonic() < end:
+        for _ in range(100):
+            c.execute("SELECT v FROM t WHERE id = ?", (rnd.randint(1, rows),)).fetchone()
+        n += 100
+    print(n / float(seconds))
+
+
+# ---- the cluster --------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Node:
+    def __init__(self, work, name, jar, primary=None):
+        self.name, self.jar = name, jar
+        self.root = os.path.join(work, name)
+        self.mnt, self.data = os.path.join(self.root, "mnt"), os.path.join(self.root, "data")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        os.makedirs(self.root, exist_ok=True)
+        lease = (f'{{type: static, candidate: true, hostname: {name}, advertise-url: "{self.url}"}}' if primary is None
+                 else f'{{type: static, candidate: false, advertise-url: "{primary.url}"}}')
+        self.config = os.path.join(self.root, "litecluster.yml")
+        with open(self.config, "w") as f:
+            f.write(f"fuse: {{dir: {self.mnt}}}\ndata: {{dir: {self.data}}}\nlease: {lease}\n"
+                    f"http: {{addr: \"127.0.0.1:{self.port}\", secret: {SECRET}}}\n")
+
+    def start(self):
+        log = open(os.path.join(self.root, "node.log"), "a")
+        self.proc = subprocess.Popen(["java", "--enable-native-access=ALL-UNNAMED", "-jar", self.jar, "mount",
+                                      "-c", self.config], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(self.url + "/health", timeout=1).status == 200:
+                    return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise SystemExit(f"{self.name} did not start; see {self.root}/node.log")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        with open("/proc/mounts") as f:
+            if f" {self.mnt} " in f.read():
+                subprocess.run(["umount", "-l", self.mnt])
+
+    def db(self, name):
+        return os.path.join(self.mnt, name)
+
+    def position(self, name):
+        try:
+            with open(self.db(name) + "-pos") as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+
+def converge(nodes, name, timeout=600):
+    deadline = time.time() + timeout
+    while True:
+        want = nodes[0].position(name)
+        if want and all(n.position(name) == want for n in nodes[1:]):
+            return
+        if time.time() > deadline:
+            raise SystemExit(f"{name} did not converge: {[n.position(name) for n in nodes]}")
+        time.sleep(0.02)
+
+
+def create(node, name, rows=0, blob=100):
+    with connect(node.db(name)) as c:
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)")
+        step = 10000
+        for first in range(0, rows, step):
+            c.execute("BEGIN")
+            c.execute("INSERT INTO t(v) SELECT randomblob(?) FROM generate_series(1, ?)", (blob, min(step, rows - first)))
+            c.execute("COMMIT")
+
+
+def helper(*args):
+    return subprocess.Popen([sys.executable, __file__, *map(str, args)])
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+# ---- measurements -------------------------------------------------------------------------------
+
+def measure_lag(work, primary, replicas, rate, seconds):
+    name = f"lag{rate}.db"
+    create(primary, name)
+    converge([primary] + replicas, name)
+    stop = os.path.join(work, f"stop-{rate}")
+    outs = [os.path.join(work, f"seen-{rate}-{r.name}.json") for r in replicas]
+    readers = [helper("reader", r.db(name), stop, out) for r, out in zip(replicas, outs)]
+    time.sleep(1)
+    commits_file = os.path.join(work, f"commits-{rate}.json")
+    helper("writer", primary.db(name), rate, seconds, commits_file).wait()
+    converge([primary] + replicas, name)
+    time.sleep(0.2)
+    open(stop, "w").close()
+    for p in readers:
+        p.wait()
+    with open(commits_file) as f:
+        written = json.load(f)
+    lags = []
+    for out in outs:
+        with open(out) as f:
+            seen = {int(k): v for k, v in json.load(f).items()}
+        lags += [(seen[i] - t) / 1e6 for i, t in written["commits"] if i in seen]
+    achieved = len(written["commits"]) / written["seconds"]
+    return achieved, percentile(lags, 50), percentile(lags, 99), max(lags), len(lags)
+
+
+def measure_tps(work, primary, name, seconds):
+    create(primary, name)
+    out = os.path.join(work, name + ".json")
+    helper("writer", primary.db(name), 0, seconds, out).wait()
+    with open(out) as f:
+        written = json.load(f)
+    return len(written["commits"]) / written["seconds"]
+
+
+def measure_reads(work, primary, replica, seconds, rows=100_000):
+    name = "reads.db"
+    create(primary, name, rows)
+    converge([primary, replica], name)
+    plain = os.path.join(work, "plain")
+    os.makedirs(plain, exist_ok=True)
+    subprocess.run(["sqlite3", replica.db(name), f".backup {plain}/{name}"], check=True)
+    results = {}
+    for label, path in (("replica", replica.db(name)), ("plain", os.path.join(plain, name))):
+        out = subprocess.run([sys.executable, __file__, "reads", path, rows, seconds], check=True,
+                             capture_output=True, text=True).stdout
+        results[label] = float(out)
+    return results["replica"], results["plain"]
+
+
+def measure_snapshot(primary, replicas, megabytes):
+    name = "big.db"
+    create(primary, name, rows=megabytes * 1000, blob=1000)
+    converge([primary] + replicas, name)
+    size = os.path.getsize(os.path.join(primary.data, "dbs", name, "database"))
+    replica = replicas[-1]
+    replica.stop()
+    shutil.rmtree(replica.data)
+    began = time.monotonic()
+    replica.start()
+    started = time.monotonic()
+    converge([primary, replica], name)
+    done = time.monotonic()
+    return size, done - began, done - started
+
+
+def main():
+    jar = os.path.abspath(sys.argv[1])
+    lag_seconds = float(os.environ.get("LAG_SECONDS", 5))
+    tps_seconds = float(os.environ.get("TPS_SECONDS", 5))
+    read_seconds = float(os.environ.get("READ_SECONDS", 3))
+    snapshot_mb = int(os.environ.get("SNAPSHOT_MB", 200))
+    work = tempfile.mkdtemp(prefix="litecluster-replication-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
+    primary = Node(work, "node1", jar)
+    replicas = [Node(work, f"node{i}", jar, primary) for i in (2, 3)]
+    rows = []
+    try:
+        primary.start()
+        alone = measure_tps(work, primary, "tps0.db", tps_seconds)
+        for r in replicas:
+            r.start()
+        attached = measure_tps(work, primary, "tps2.db", tps_seconds)
+        for rate in (100, 1000):
+            achieved, p50, p99, worst, n = measure_lag(work, primary, replicas, rate, lag_seconds)
+            rows.append((f"lag commit→visible on replica, target {rate} tx/s (achieved {achieved:.0f}, {n} samples)",
+                         f"p50 {p50:.2f} ms · p99 {p99:.2f} ms · max {worst:.2f} ms", "p99 ≤ 5 ms"))
+        rows.append(("primary write tx/s (python3, WAL, synchronous=FULL), 0 replicas", f"{alone:.0f}", ""))
+        rows.append(("primary write tx/s, 2 replicas attached", f"{attached:.0f} ({attached / alone:.0%} of 0 replicas)",
+                     "≥ 90%"))
+        replica_qps, plain_qps = measure_reads(work, primary, replicas[0], read_seconds)
+        rows.append(("replica point reads q/s (python3, 1 connection) vs plain directory",
+                     f"{replica_qps:.0f} vs {plain_qps:.0f} ({replica_qps / plain_qps:.0%})", "≥ 90%"))
+        size, total, after_start = measure_snapshot(primary, replicas, snapshot_mb)
+        mb = size / 1e6
+        rows.append((f"snapshot transfer: wiped replica of a {mb:.0f} MB database to caught up",
+                     f"{total:.1f} s incl. JVM start ({mb / total:.0f} MB/s); {after_start:.1f} s after its API is up "
+                     f"({mb / after_start:.0f} MB/s)", ""))
+    finally:
+        for n in replicas + [primary]:
+            n.stop()
+        if os.environ.get("KEEP") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\nReplication on loopback, {os.cpu_count()} CPUs, 3 nodes (each a JVM + FUSE mount) on one machine\n")
+    print("| measurement | result | goal |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    commands = {"writer": writer, "reader": reader, "reads": reads}
+    if len(sys.argv) > 1 and sys.argv[1] in commands:
+        commands[sys.argv[1]](*sys.argv[2:])
+    else:
+        main()

@@ -1,0 +1,262 @@
+package dev.litecluster.cli;
+
+import dev.litecluster.cluster.ApiException;
+import dev.litecluster.cluster.NodeApi;
+import dev.litecluster.cluster.ReplicationClient;
+import dev.litecluster.cluster.ReplicationServer;
+import dev.litecluster.cluster.lease.Grant;
+import dev.litecluster.cluster.lease.HeldLease;
+import dev.litecluster.cluster.lease.Lease;
+import dev.litecluster.cluster.lease.PrimaryInfo;
+import dev.litecluster.fs.ClusterView;
+import dev.litecluster.store.Database;
+import org.eclipse.jetty.http.HttpStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+
+/**
+ * Moves this node between the primary and replica roles as the lease says (DESIGN.md decision 11).
+ * Becoming primary: stop following, take the lease, serve {@code /stream} under the lease's epoch;
+ * app writes are captured from then on. Losing the lease: app writes fail at once (the
+ * {@link ClusterView} asks the held lease on every write, so a paused-and-resumed process is fenced
+ * before any thread has noticed), streams end, and the node follows whoever holds the lease next.
+ * One thread decides; it wakes every {@link #TICK_MILLIS} or when the lease is lost.
+ */
+final class RoleManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RoleManager.class);
+    static final long TICK_MILLIS = 100;
+
+    private final Lease lease;
+    private final boolean candidate;
+    private final PrimaryInfo self;
+    private final LongFunction<ReplicationServer> servers;
+    private final Function<PrimaryInfo, ReplicationClient> clients;
+    private final Object wake = new Object();
+    private final Thread thread;
+    private volatile HeldLease held;
+    private volatile ReplicationServer server;
+    private volatile ReplicationClient client;
+    private volatile PrimaryInfo followed;
+    private volatile boolean closed;
+    /** The newest epoch seen: never follow a primary of an older one. */
+    private long newestEpoch;
+    private String lastProblem;
+
+    /**
+     * @param servers a replication server for the given epoch (not yet serving)
+     * @param clients a replication client following the given primary (not yet started)
+     */
+    RoleManager(Lease lease, boolean candidate, PrimaryInfo self, LongFunction<ReplicationServer> servers,
+                Function<PrimaryInfo, ReplicationClient> clients) {
+        this.lease = lease;
+        this.candidate = candidate;
+        this.self = self;
+        this.servers = servers;
+        this.clients = clients;
+        this.thread = new Thread(this::run, "role-manager");
+        this.thread.setDaemon(true);
+    }
+
+    /** Routes {@code /stream} and {@code /ack} to the replication server while this node is primary. */
+    RoleManager register(NodeApi api) {
+        api.route("POST", "/stream", (req, res, cb) -> serving().stream(req, res, cb))
+                .route("POST", "/ack", (req, res, cb) -> serving().ack(req, res, cb));
+        return this;
+    }
+
+    private ReplicationServer serving() throws ApiException {
+        ReplicationServer current = server;
+        if (current == null || !isPrimary()) {
+            PrimaryInfo primary = followed;
+            throw new ApiException(HttpStatus.CONFLICT_409, "this node is not the primary"
+                    + (primary == null ? "" : "; the primary is " + primary.hostname() + " at " + primary.advertiseUrl()));
+        }
+        return current;
+    }
+
+    /** Takes the first role synchronously (a static primary is primary when start returns), then keeps watching. */
+    RoleManager start() {
+        tick();
+        thread.start();
+        return this;
+    }
+
+    boolean isPrimary() {
+        HeldLease h = held;
+        return h != null && h.isValid();
+    }
+
+    /** The replication server while primary, else null. */
+    ReplicationServer server() {
+        return isPrimary() ? server : null;
+    }
+
+    /** The replication client while a replica, else null. */
+    ReplicationClient client() {
+        return client;
+    }
+
+    /** The lease epoch this node holds, or 0. */
+    long epoch() {
+        HeldLease h = held;
+        return h == null ? 0 : h.epoch();
+    }
+
+    /** The oldest TXID replicas still need of {@code database} (everything, while not primary). */
+    long neededFrom(Database database, long forgetAfterMillis) {
+        ReplicationServer current = server();
+        return current == null ? Long.MAX_VALUE : current.neededFrom(database, forgetAfterMillis);
+    }
+
+    /** The filesystem's view: primary exactly while the lease is held and valid. */
+    ClusterView view() {
+        return new ClusterView() {
+            @Override
+            public boolean isPrimary() {
+                return RoleManager.this.isPrimary();
+            }
+
+            @Override
+            public String primaryHostname() {
+                ReplicationClient c = client;
+                return c == null ? null : c.primaryHostname();
+            }
+
+            @Override
+            public long lagMillis() {
+                ReplicationClient c = client;
+                return c == null ? (RoleManager.this.isPrimary() ? 0 : -1) : c.lagMillis();
+            }
+        };
+    }
+
+    private void run() {
+        while (!closed) {
+            synchronized (wake) {
+                try {
+                    wake.wait(TICK_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            if (!closed) {
+                tick();
+            }
+        }
+    }
+
+    private synchronized void tick() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (held != null) {
+                if (!held.isValid()) {
+                    demote();
+                }
+                return;
+            }
+            PrimaryInfo primary = lease.primary();
+            if (primary == null) {
+                if (candidate) {
+                    promote();
+                }
+            } else if (!self.sameNode(primary) && primary.epoch() >= newestEpoch
+                    && (followed == null || !followed.equals(primary) || client == null)) {
+                follow(primary);
+            }
+            if (lastProblem != null) {
+                LOG.info("{} lease service reachable again", lease.type());
+                lastProblem = null;
+            }
+        } catch (IOException | RuntimeException e) {
+            String problem = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (!problem.equals(lastProblem)) {
+                LOG.warn("lease: {}", problem);
+                lastProblem = problem;
+            }
+        }
+    }
+
+    private void promote() throws IOException {
+        stopFollowing();
+        long sent = System.nanoTime();
+        Grant grant = lease.acquire(self);
+        if (grant == null) {
+            return; // another candidate was faster: follow it on the next tick
+        }
+        newestEpoch = Math.max(newestEpoch, grant.epoch());
+        server = servers.apply(grant.epoch());
+        held = HeldLease.keep(lease, grant, sent, this::wakeUp);
+        LOG.info("became primary ({} lease, epoch {}, ttl {} s)", lease.type(), grant.epoch(), grant.ttl().toSeconds());
+    }
+
+    private void demote() {
+        HeldLease lost = held;
+        held = null;
+        lost.stop();
+        ReplicationServer old = server;
+        server = null;
+        if (old != null) {
+            old.close();
+        }
+        LOG.warn("no longer primary (epoch {}): app writes are refused until this node follows the new primary", lost.epoch());
+    }
+
+    private void follow(PrimaryInfo primary) {
+        stopFollowing();
+        newestEpoch = Math.max(newestEpoch, primary.epoch());
+        ReplicationClient next = clients.apply(primary).requireEpoch(primary.epoch());
+        try {
+            client = next.start();
+            followed = primary;
+            LOG.info("following primary {} at {} (epoch {})", primary.hostname(), primary.advertiseUrl(), primary.epoch());
+        } catch (IOException e) {
+            next.close();
+            throw new IllegalStateException("cannot follow " + primary.advertiseUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void stopFollowing() {
+        ReplicationClient old = client;
+        client = null;
+        followed = null;
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private void wakeUp() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    /** Stops following or serving; a held lease is released so another candidate can take it at once. */
+    @Override
+    public void close() {
+        closed = true;
+        wakeUp();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            stopFollowing();
+            if (server != null) {
+                server.close();
+                server = null;
+            }
+            if (held != null) {
+                held.close();
+                held = null;
+            }
+            lease.close();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.litecluster.cluster.lease;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The primary lease in a coordination service (DESIGN.md decision 11): at most one node holds it,
+ * for a TTL it must keep renewing. Implementations only talk to their service; renewing early
+ * and giving up before expiry is {@link HeldLease}'s job, the same for all of them.
+ */
+public interface Lease extends AutoCloseable {
+
+    /** {@code static}, {@code etcd} or {@code consul} (for logs and status). */
+    String type();
+
+    /** The TTL asked of the service. */
+    Duration ttl();
+
+    /**
+     * Takes the lease for {@code self} if no one holds it, atomically with writing {@code self} as
+     * the primary; returns null when another node holds it.
+     *
+     * @throws IOException the service cannot be reached or refused the request
+     */
+    Grant acquire(PrimaryInfo self) throws IOException;
+
+    /**
+     * Renews the lease once. Returns false when it is gone (expired, revoked, or the key now names
+     * another holder): the node is no longer primary.
+     *
+     * @throws IOException the service cannot be reached (the lease may still be held)
+     */
+    boolean renew(Grant grant) throws IOException;
+
+    /** Gives the lease up so another node can take it at once (clean shutdown). Best effort. */
+    void release(Grant grant) throws IOException;
+
+    /** The current primary, or null when no one holds the lease. */
+    PrimaryInfo primary() throws IOException;
+
+    @Override
+    void close();
+}

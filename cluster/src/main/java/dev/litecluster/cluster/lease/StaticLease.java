@@ -1,0 +1,57 @@
+package dev.litecluster.cluster.lease;
+
+import java.time.Duration;
+
+/**
+ * The embedded default: one fixed primary named in every node's config. The candidate always
+ * holds the lease (it never expires); every other node follows the configured primary.
+ */
+public final class StaticLease implements Lease {
+    /** Long enough never to run out (ten years); short enough that deadlines in nanoseconds cannot overflow. */
+    static final Duration FOREVER = Duration.ofDays(3650);
+
+    private final PrimaryInfo primary;
+    private final boolean candidate;
+
+    /**
+     * @param primary   the fixed primary (epoch ignored: a static lease has epoch 1)
+     * @param candidate whether this node is that primary
+     */
+    public StaticLease(PrimaryInfo primary, boolean candidate) {
+        this.primary = primary.withEpoch(1);
+        this.candidate = candidate;
+    }
+
+    @Override
+    public String type() {
+        return "static";
+    }
+
+    @Override
+    public Duration ttl() {
+        return FOREVER;
+    }
+
+    @Override
+    public Grant acquire(PrimaryInfo self) {
+        return candidate ? new Grant("static", 1, FOREVER) : null;
+    }
+
+    @Override
+    public boolean renew(Grant grant) {
+        return candidate;
+    }
+
+    @Override
+    public void release(Grant grant) {
+    }
+
+    @Override
+    public PrimaryInfo primary() {
+        return primary;
+    }
+
+    @Override
+    public void close() {
+    }
+}
