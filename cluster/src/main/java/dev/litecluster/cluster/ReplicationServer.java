@@ -190,9 +190,10 @@ public final class ReplicationServer {
                     has = null; // retention passed the replica: snapshot
                     break;
                 }
-                byte[] record = database.log().readBytes(has + 1);
-                new StreamFrame(StreamFrame.Type.RECORD, database.name(), record.length).writeHeader(out);
-                out.write(record);
+                new StreamFrame(StreamFrame.Type.RECORD, database.name(), database.log().length(has + 1)).writeHeader(out);
+                try (InputStream record = database.log().read(has + 1)) {
+                    record.transferTo(out);
+                }
                 has++;
                 wrote = true;
             }

@@ -149,6 +149,15 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         return !cluster.isPrimary() && file.kind() != FileName.Kind.SHM && !ownThread(req.pid());
     }
 
+    /**
+     * True when the lease ran out while a commit was being captured (this process was paused, or
+     * could not renew): the commit is not acknowledged — the app gets EIO — because the next
+     * primary may not have it (fencing, DESIGN.md decision 11).
+     */
+    private boolean fenced() {
+        return !cluster.isPrimary();
+    }
+
     private static boolean ownThread(int tid) {
         return tid > 0 && Files.exists(Path.of("/proc/self/task/" + tid));
     }
@@ -264,6 +273,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         long size = changes.size();
         if (database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0) {
             database.journalFinalized(); // TRUNCATE mode's commit point: capture before it completes
+            if (fenced()) {
+                return -Errno.EIO;
+            }
         }
         int r = changes.hasFh() ? LibC.ftruncate((int) changes.fh(), size) : LibC.truncate(node.backing.toString(), size);
         if (r == 0 && database != null && node.file.kind() == FileName.Kind.WAL) {
@@ -392,6 +404,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                 case JOURNAL -> {
                     if (offset == 0 && zeroHeader(data)) {
                         database.journalFinalized(); // PERSIST mode's commit point
+                        if (fenced()) {
+                            return -Errno.EIO;
+                        }
                     }
                     return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                 }
@@ -400,7 +415,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                     if (n > 0) {
                         database.walWritten(offset);
                     }
-                    return n;
+                    return fenced() ? -Errno.EIO : n;
                 }
                 default -> {
                     return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
@@ -485,6 +500,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         try {
             if (database != null && file.kind() == FileName.Kind.JOURNAL) {
                 database.journalFinalized(); // DELETE mode's commit point: capture before the unlink completes
+                if (fenced()) {
+                    return -Errno.EIO;
+                }
             }
             Files.delete(node.backing);
             forgetName(node);

@@ -15,11 +15,6 @@ final class Clients {
 
     /** Runs {@code sql} in a sqlite3 CLI process on {@code db}; fails the test unless it exits 0. */
     static String sqlite3(Path db, String sql) throws Exception {
-        Result r = tryRun(List.of("strace", "-f", "-o", "/tmp/x/trace-" + System.nanoTime(), "sqlite3", "-batch", db.toString(), sql));
-        if (r.exitCode() != 0) {
-            System.out.println("DEBUG first failure: " + r.output());
-            System.out.println("DEBUG retry: " + tryRun(List.of("sqlite3", "-batch", db.toString(), sql)));
-        }
         return run(List.of("sqlite3", "-batch", db.toString(), sql));
     }
 

@@ -349,8 +349,11 @@ public final class Database implements Closeable {
                 return null;
             }
         }
-        byte[] record = log.readBytes(txid);
-        return java.nio.ByteBuffer.wrap(record, record.length - 16, 8).getLong();
+        // The post-apply checksum is the first half of the 16-byte LTX trailer.
+        try (InputStream in = log.read(txid)) {
+            in.skipNBytes(log.length(txid) - 16);
+            return ByteBuffer.wrap(in.readNBytes(8)).getLong();
+        }
     }
 
     /** Waits until the position moves past {@code txid} or {@code millis} pass; returns the current TXID. */

@@ -10,6 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.BitSet;
 import java.util.List;
@@ -63,24 +65,44 @@ final class Recovery {
 
     /** A replica's log starts with the snapshot it was given. */
     private boolean firstRecordIsSnapshot() throws IOException {
-        return new LtxDecoder(log.read(log.firstTxid())).header().isSnapshot();
+        return header(log.firstTxid()).isSnapshot();
+    }
+
+    @FunctionalInterface
+    private interface PageVisitor {
+        void visit(int pgno, byte[] page) throws IOException;
+    }
+
+    /** Decodes the record of {@code txid}, visiting each page; returns the decoder (header, trailer). */
+    private LtxDecoder decode(long txid, PageVisitor visitor) throws IOException {
+        try (InputStream in = log.read(txid)) {
+            LtxDecoder decoder = new LtxDecoder(in);
+            byte[] page = new byte[decoder.header().pageSize()];
+            for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
+                visitor.visit(p, page);
+            }
+            return decoder;
+        }
+    }
+
+    private LtxHeader header(long txid) throws IOException {
+        try (InputStream in = log.read(txid)) {
+            return new LtxDecoder(in).header();
+        }
     }
 
     private void replay(long from, long to) throws IOException {
         PageChecksums sums = database.checksums();
         int pageSize = database.pageSize();
         for (long t = from; t <= to; t++) {
-            LtxDecoder decoder = new LtxDecoder(log.read(t));
-            LtxHeader header = decoder.header();
+            LtxHeader header = header(t);
             if (header.isSnapshot() || header.pageSize() != pageSize) {
                 sums = new PageChecksums();
                 pageSize = header.pageSize();
             }
             sums.resize(header.commit());
-            byte[] page = new byte[pageSize];
-            for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
-                sums.set(p, Checksums.page(p, page, 0, pageSize));
-            }
+            PageChecksums target = sums;
+            LtxDecoder decoder = decode(t, (p, page) -> target.set(p, Checksums.page(p, page, 0, page.length)));
             if (sums.checksum() != decoder.trailer().postApplyChecksum()) {
                 throw new IOException("database " + database.name() + ": log record " + t
                         + " does not reach its post-apply checksum; the log is damaged");
@@ -101,17 +123,14 @@ final class Recovery {
         long from = Long.parseLong(Files.readString(database.files().applying()).strip());
         var db = database.databaseChannel();
         for (long t = Math.max(from, log.firstTxid()); t <= log.lastTxid(); t++) {
-            LtxDecoder decoder = new LtxDecoder(log.read(t));
-            int pageSize = decoder.header().pageSize();
-            byte[] page = new byte[pageSize];
-            for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(page);
-                long position = (long) (p - 1) * pageSize;
+            LtxDecoder decoder = decode(t, (p, page) -> {
+                ByteBuffer buffer = ByteBuffer.wrap(page);
+                long position = (long) (p - 1) * page.length;
                 while (buffer.hasRemaining()) {
                     position += db.write(buffer, position);
                 }
-            }
-            db.truncate((long) decoder.header().commit() * pageSize);
+            });
+            db.truncate((long) decoder.header().commit() * decoder.header().pageSize());
         }
         db.force(false);
         Files.deleteIfExists(database.files().wal());
@@ -145,12 +164,8 @@ final class Recovery {
     }
 
     private BitSet pagesOf(long txid) throws IOException {
-        LtxDecoder decoder = new LtxDecoder(log.read(txid));
-        byte[] page = new byte[decoder.header().pageSize()];
         BitSet pages = new BitSet();
-        for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
-            pages.set(p);
-        }
+        decode(txid, (p, page) -> pages.set(p));
         return pages;
     }
 
@@ -183,7 +198,7 @@ final class Recovery {
         if (!Files.exists(database.files().wal())) {
             return;
         }
-        LtxHeader last = database.txid() > 0 ? new LtxDecoder(log.read(database.txid())).header() : null;
+        LtxHeader last = database.txid() > 0 ? header(database.txid()) : null;
         WalFollower follower = database.follower();
         List<WalFollower.Commit> commits = follower.scanFromStart();
         int recovered = 0;

@@ -1,6 +1,6 @@
 package dev.litecluster.store;
 
-import java.io.ByteArrayInputStream;
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +25,11 @@ import java.util.zip.CRC32C;
  */
 public final class TxLog implements Closeable {
     static final int FRAME_HEADER = 20;
+    /**
+     * Exists while the log is open: found at open, the last close was a crash, and the last record
+     * is checked against its CRC (a clean start does not read a possibly huge record).
+     */
+    private static final String OPEN_MARKER = "open";
     private static final int MAGIC = 0x4c435231;
     static final long SEGMENT_LIMIT = 64L << 20;
     /** By default a segment older than this is closed at the next append, so retention can delete by time. */
@@ -82,6 +87,8 @@ public final class TxLog implements Closeable {
     static TxLog open(Path dir, long segmentLimit, Duration segmentAge) throws IOException {
         Files.createDirectories(dir);
         TxLog log = new TxLog(dir, segmentLimit, segmentAge);
+        Path marker = dir.resolve(OPEN_MARKER);
+        boolean crashed = Files.exists(marker);
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.seg")).sorted().toList();
@@ -89,7 +96,7 @@ public final class TxLog implements Closeable {
         for (Path file : files) {
             long first = Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
             Segment segment = new Segment(file, first);
-            log.index(segment);
+            log.index(segment, crashed && file == files.getLast());
             if (segment.count == 0) {
                 Files.delete(file);
             } else {
@@ -99,10 +106,13 @@ public final class TxLog implements Closeable {
                 log.segments.add(segment);
             }
         }
+        if (!crashed) {
+            Files.createFile(marker);
+        }
         return log;
     }
 
-    private void index(Segment segment) throws IOException {
+    private void index(Segment segment, boolean verifyTail) throws IOException {
         try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = in.size();
             long offset = 0;
@@ -119,7 +129,7 @@ public final class TxLog implements Closeable {
                 segment.add(offset);
                 offset += FRAME_HEADER + length;
             }
-            if (segment.count > 0 && offset == size && !recordIntact(in, segment.offsets[segment.count - 1])) {
+            if (verifyTail && segment.count > 0 && offset == size && !recordIntact(in, segment.offsets[segment.count - 1])) {
                 segment.count--;
                 offset = segment.offsets[segment.count];
             }
@@ -134,10 +144,16 @@ public final class TxLog implements Closeable {
     private boolean recordIntact(FileChannel in, long offset) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
         readFully(in, header, offset);
-        ByteBuffer record = ByteBuffer.allocate(header.getInt(4));
-        readFully(in, record, offset + FRAME_HEADER);
         CRC32C check = new CRC32C();
-        check.update(record.array());
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+        long position = offset + FRAME_HEADER;
+        long end = position + header.getInt(4);
+        while (position < end) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), end - position));
+            readFully(in, chunk, position);
+            position += chunk.remaining();
+            check.update(chunk);
+        }
         return (int) check.getValue() == header.getInt(16);
     }
 
@@ -264,23 +280,79 @@ public final class TxLog implements Closeable {
 
     /** The record of {@code txid} as a stream of LTX bytes. */
     public InputStream read(long txid) throws IOException {
-        return new ByteArrayInputStream(readBytes(txid));
-    }
-
-    /** The record of {@code txid} as bytes. */
-    public byte[] readBytes(long txid) throws IOException {
         Segment segment;
         long offset;
         synchronized (this) {
             segment = find(txid);
             offset = segment.offsets[(int) (txid - segment.firstTxid)];
         }
-        try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ)) {
+        FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ);
+        try {
             ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
             readFully(in, header, offset);
-            ByteBuffer record = ByteBuffer.allocate(header.getInt(4));
-            readFully(in, record, offset + FRAME_HEADER);
-            return record.array();
+            return new BufferedInputStream(new RegionInputStream(in, offset + FRAME_HEADER, header.getInt(4)), 1 << 16);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** The length in bytes of the record of {@code txid}. */
+    public long length(long txid) throws IOException {
+        Segment segment;
+        long offset;
+        synchronized (this) {
+            segment = find(txid);
+            int index = (int) (txid - segment.firstTxid);
+            offset = segment.offsets[index];
+            if (index + 1 < segment.count) {
+                return segment.offsets[index + 1] - offset - FRAME_HEADER;
+            }
+            return segment.end - offset - FRAME_HEADER;
+        }
+    }
+
+    /** Reads part of a log segment as a stream; closing it closes the segment file. */
+    private static final class RegionInputStream extends InputStream {
+        private final FileChannel in;
+        private long position;
+        private final long end;
+
+        RegionInputStream(FileChannel in, long position, long length) {
+            this.in = in;
+            this.position = position;
+            this.end = position + length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (position >= end) {
+                return -1;
+            }
+            int n = in.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - position)), position);
+            if (n < 0) {
+                throw new IOException("log segment ends inside a record");
+            }
+            position += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** The record of {@code txid} as bytes (for small records: tests and tools). */
+    public byte[] readBytes(long txid) throws IOException {
+        try (InputStream in = read(txid)) {
+            return in.readAllBytes();
         }
     }
 
@@ -339,6 +411,7 @@ public final class TxLog implements Closeable {
             tail.force(false);
         }
         closeTail();
+        Files.deleteIfExists(dir.resolve(OPEN_MARKER));
     }
 
     private static void readFully(FileChannel in, ByteBuffer buffer, long position) throws IOException {

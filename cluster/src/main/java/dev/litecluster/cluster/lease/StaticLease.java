@@ -12,6 +12,7 @@ public final class StaticLease implements Lease {
 
     private final PrimaryInfo primary;
     private final boolean candidate;
+    private volatile boolean acquired;
 
     /**
      * @param primary   the fixed primary (epoch ignored: a static lease has epoch 1)
@@ -34,6 +35,7 @@ public final class StaticLease implements Lease {
 
     @Override
     public Grant acquire(PrimaryInfo self) {
+        acquired = candidate;
         return candidate ? new Grant("static", 1, FOREVER) : null;
     }
 
@@ -44,11 +46,13 @@ public final class StaticLease implements Lease {
 
     @Override
     public void release(Grant grant) {
+        acquired = false;
     }
 
+    /** The configured primary; on the candidate itself, null until it has taken the lease (so it does). */
     @Override
     public PrimaryInfo primary() {
-        return primary;
+        return candidate && !acquired ? null : primary;
     }
 
     @Override

@@ -1,0 +1,125 @@
+package dev.litecluster.cli.cluster;
+
+import dev.litecluster.cluster.lease.EtcdCluster;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Issue 6's proof: three candidate nodes on an etcd lease (real 3-member etcd on loopback) under
+ * write load. A crashed primary is replaced within the TTL plus a small margin; a paused primary
+ * resumed after its TTL accepts not a single write.
+ */
+class FailoverTest {
+    private static final Duration TTL = Duration.ofSeconds(2);
+    /** Detection (etcd expires leases on its own tick), the nodes' 100 ms lease poll, the writer's retry. */
+    private static final Duration MARGIN = Duration.ofMillis(1500);
+
+    @TempDir
+    Path root;
+
+    @BeforeAll
+    static void needsEtcd() {
+        assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/setup installs etcd-server)");
+    }
+
+    @Test
+    void killNineOfThePrimaryUnderWritesFailsOverWithinTheTtlAndTheOldPrimaryRejoinsAsReplica() throws Exception {
+        try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
+            ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(10));
+            TestCluster.sqlite3(primary.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            try (AckedWriter writer = new AckedWriter(cluster.nodes()).start()) {
+                Thread.sleep(1500);
+                assertThat(writer.acks()).as("writes before the crash").isNotEmpty();
+                primary.kill();
+                long killed = System.nanoTime();
+                long firstWrite = awaitWriteAfter(writer, killed, primary.name(), TTL.plus(MARGIN).plusSeconds(5), cluster);
+                long failoverMillis = TimeUnit.NANOSECONDS.toMillis(firstWrite - killed);
+                System.out.println("kill -9 -> first write on the new primary: " + failoverMillis + " ms");
+                assertThat(failoverMillis).as("failover time").isLessThanOrEqualTo(TTL.plus(MARGIN).toMillis());
+                ClusterNode next = cluster.awaitPrimary(Duration.ofSeconds(5));
+                assertThat(next).isNotEqualTo(primary);
+                primary.unmountIfLeft();
+                primary.start();
+                Thread.sleep(1000);
+            }
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            assertThat(LeaseCluster.role(primary)).as("the killed node rejoined").hasValue("replica");
+            assertThat(cluster.primaries()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aPausedPrimaryResumedAfterItsTtlAcceptsNoWrite() throws Exception {
+        try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
+            ClusterNode old = cluster.awaitPrimary(Duration.ofSeconds(10));
+            TestCluster.sqlite3(old.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            List<ClusterNode> others = cluster.nodes().stream().filter(n -> n != old).toList();
+            long stoppedAt;
+            long resumedAt;
+            AckedWriter toOld = new AckedWriter(List.of(old)).start();
+            AckedWriter toOthers = new AckedWriter(others).start();
+            try (toOld; toOthers) {
+                Thread.sleep(1500);
+                assertThat(toOld.acks()).as("the primary took writes before it was paused: %s\n%s", toOld.lastErrors(),
+                        cluster.logTails()).isNotEmpty();
+                LeaseCluster.signal(old, "STOP");
+                stoppedAt = System.nanoTime();
+                try {
+                    long deadline = System.nanoTime() + TTL.plus(MARGIN).plusSeconds(10).toNanos();
+                    while (others.stream().noneMatch(n -> LeaseCluster.role(n).orElse("").equals("primary"))) {
+                        assertThat(System.nanoTime()).as("another node became primary").isLessThan(deadline);
+                        Thread.sleep(50);
+                    }
+                    Thread.sleep(1000); // the new primary takes writes while the old one is still paused
+                } finally {
+                    LeaseCluster.signal(old, "CONT");
+                    resumedAt = System.nanoTime();
+                }
+                Thread.sleep(3000); // the resumed node's pending and new writes must all fail
+                List<AckedWriter.Ack> late = toOld.acks().stream().filter(a -> a.nanos() > stoppedAt).toList();
+                assertThat(late).as("writes the paused primary acknowledged after it was stopped").isEmpty();
+                assertThat(toOthers.acks()).as("the new primary took writes").isNotEmpty();
+            }
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(5));
+            Set<Long> stored = TestCluster.sqlite3(primary.db(AckedWriter.DB), "SELECT id FROM acks;").lines()
+                    .map(Long::parseLong).collect(Collectors.toCollection(HashSet::new));
+            List<Long> missing = toOthers.acks().stream().map(AckedWriter.Ack::id).filter(id -> !stored.contains(id)).toList();
+            assertThat(missing).as("writes the new primary acknowledged but lost").isEmpty();
+            // The old primary's acknowledged writes are all there but for any it had not streamed yet when it
+            // was stopped (asynchronous replication: those are kept in <data>/lost, not acknowledged after the fence).
+            long lostAsync = toOld.acks().stream().filter(a -> !stored.contains(a.id())).count();
+            System.out.printf("paused %d ms; %d rows in the final database; old primary: %d acknowledged, %d not replicated before the pause%n",
+                    TimeUnit.NANOSECONDS.toMillis(resumedAt - stoppedAt), stored.size(), toOld.acks().size(), lostAsync);
+            assertThat(LeaseCluster.role(old)).as("the resumed node follows").hasValue("replica");
+        }
+    }
+
+    /** Waits for the first write acknowledged after {@code after} by a node other than {@code not}; returns its time. */
+    private static long awaitWriteAfter(AckedWriter writer, long after, String not, Duration timeout, LeaseCluster cluster)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (AckedWriter.Ack ack : writer.acks()) {
+                if (ack.nanos() > after && !ack.node().equals(not)) {
+                    return ack.nanos();
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no node accepted a write within " + timeout.toSeconds() + " s of the crash: "
+                + writer.lastErrors() + "\n" + cluster.logTails());
+    }
+}
