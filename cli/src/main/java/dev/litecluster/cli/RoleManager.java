@@ -15,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 
@@ -35,6 +37,7 @@ final class RoleManager implements AutoCloseable {
     private final PrimaryInfo self;
     private final LongFunction<ReplicationServer> servers;
     private final Function<PrimaryInfo, ReplicationClient> clients;
+    private final long catchUpWaitNanos;
     private final Object wake = new Object();
     private final Thread thread;
     private volatile HeldLease held;
@@ -44,19 +47,27 @@ final class RoleManager implements AutoCloseable {
     private volatile boolean closed;
     /** The newest epoch seen: never follow a primary of an older one. */
     private long newestEpoch;
+    /** When this node was last primary or connected to one (0: not since it started). */
+    private long inSyncAt;
+    /** When this node first saw no primary (0: there is one). */
+    private long noPrimarySince;
     private String lastProblem;
+    private boolean waitLogged;
 
     /**
      * @param servers a replication server for the given epoch (not yet serving)
      * @param clients a replication client following the given primary (not yet started)
+     * @param catchUpWait how long a candidate that has not been in sync with a primary lately waits
+     *                    before taking a free lease, so that a node that was in sync wins instead
      */
     RoleManager(Lease lease, boolean candidate, PrimaryInfo self, LongFunction<ReplicationServer> servers,
-                Function<PrimaryInfo, ReplicationClient> clients) {
+                Function<PrimaryInfo, ReplicationClient> clients, Duration catchUpWait) {
         this.lease = lease;
         this.candidate = candidate;
         this.self = self;
         this.servers = servers;
         this.clients = clients;
+        this.catchUpWaitNanos = catchUpWait.toNanos();
         this.thread = new Thread(this::run, "role-manager");
         this.thread.setDaemon(true);
     }
@@ -154,15 +165,22 @@ final class RoleManager implements AutoCloseable {
             return;
         }
         try {
+            long now = System.nanoTime();
             if (held != null) {
+                inSyncAt = now;
                 if (!held.isValid()) {
                     demote();
                 }
                 return;
             }
+            ReplicationClient connected = client;
+            if (connected != null && connected.primaryHostname() != null) {
+                inSyncAt = now;
+            }
             PrimaryInfo primary = lease.primary();
+            noPrimarySince = primary != null ? 0 : noPrimarySince != 0 ? noPrimarySince : now;
             if (primary == null) {
-                if (candidate) {
+                if (candidate && caughtUp(now)) {
                     promote();
                 }
             } else if (!self.sameNode(primary) && primary.epoch() >= newestEpoch
@@ -180,6 +198,27 @@ final class RoleManager implements AutoCloseable {
                 lastProblem = problem;
             }
         }
+    }
+
+    /**
+     * Whether this candidate may take a free lease now: it was primary or connected to the primary
+     * recently (so it has what the others have, up to the replication lag), or no node has taken the
+     * lease for the catch-up wait (every node is stale: the freshest of them is what there is). A
+     * node that starts with old data therefore does not win against one that was in sync — the Fly
+     * autostop hazard, where a stale machine took the lease and newer data was discarded.
+     */
+    private boolean caughtUp(long now) {
+        boolean recentlyInSync = inSyncAt != 0 && now - inSyncAt <= catchUpWaitNanos + 2 * lease.ttl().toNanos();
+        if (recentlyInSync || now - noPrimarySince >= catchUpWaitNanos) {
+            waitLogged = false;
+            return true;
+        }
+        if (!waitLogged) {
+            LOG.info("no primary; waiting up to {} ms for a candidate that was in sync before taking the lease",
+                    TimeUnit.NANOSECONDS.toMillis(catchUpWaitNanos));
+            waitLogged = true;
+        }
+        return false;
     }
 
     private void promote() throws IOException {

@@ -7,9 +7,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
+import static dev.litecluster.fs.Clients.python;
+import static dev.litecluster.fs.Clients.sqlite3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,7 +35,7 @@ class CaptureOracleTest {
                     + "UPDATE t SET v = upper(v) WHERE id % 3 = 0;"
                     + "DELETE FROM t WHERE id % 2 = 0;"
                     + "VACUUM;");
-            python(db, """
+            python("""
                     import sqlite3, sys
                     c = sqlite3.connect(sys.argv[1], isolation_level=None)
                     for i in range(50):
@@ -44,7 +44,7 @@ class CaptureOracleTest {
                     c.executemany("INSERT INTO t(v) VALUES (?)", [("bulk-%d" % i,) for i in range(2000)])
                     c.execute("COMMIT")
                     c.close()
-                    """);
+                    """, db);
             assertThat(sqlite3(db, "PRAGMA integrity_check; SELECT count(*) FROM t;")).isEqualTo("ok\n2251\n");
             Database database = node.store.get("app.db");
             txid = database.position().txid();
@@ -55,21 +55,5 @@ class CaptureOracleTest {
         }
         byte[] replayed = LogReplay.replay(root.resolve("data/dbs/app.db/log"));
         assertThat(replayed).as("log replayed from empty equals the database file").isEqualTo(Files.readAllBytes(dbFile));
-    }
-
-    static String sqlite3(Path db, String sql) throws Exception {
-        return run(List.of("sqlite3", "-batch", db.toString(), sql));
-    }
-
-    static String python(Path db, String script) throws Exception {
-        return run(List.of("python3", "-c", script, db.toString()));
-    }
-
-    static String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("%s: %s", command.getFirst(), out).isZero();
-        return out;
     }
 }

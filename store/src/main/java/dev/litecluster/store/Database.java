@@ -40,6 +40,7 @@ public final class Database implements Closeable {
     private final FileChannel db;
     private final BitSet dirtyUnits = new BitSet();
     private PageChecksums sums = new PageChecksums();
+    private volatile Position published = Position.ZERO;
     private int pageSize;
     private long txid;
     private FileChannel wal;
@@ -91,8 +92,18 @@ public final class Database implements Closeable {
         return log;
     }
 
-    public synchronized Position position() {
-        return new Position(txid, txid == 0 ? 0 : sums.checksum());
+    /**
+     * The current position, without taking this database's lock: the filesystem serves {@code -pos}
+     * from it, and a replica's apply holds the lock while it writes through the mount (a lookup
+     * waiting for the lock would hold the directory the apply's open needs: a deadlock).
+     */
+    public Position position() {
+        return published;
+    }
+
+    /** Publishes the position after {@code txid} or {@code sums} changed (under this database's lock). */
+    private void publishPosition() {
+        published = new Position(txid, txid == 0 ? 0 : sums.checksum());
     }
 
     public synchronized int pageSize() {
@@ -213,6 +224,7 @@ public final class Database implements Closeable {
         this.txid = txid;
         this.pageSize = pageSize;
         this.sums = sums;
+        publishPosition();
     }
 
     /** Reads page {@code pgno} of the backing database file; bytes past its end read as zeros. */
@@ -294,7 +306,7 @@ public final class Database implements Closeable {
         }
         pageSize = size;
         txid = next;
-        notifyAll();
+        publishPosition();
         changes.run();
         if (sums.checksum() != post) {
             throw new IllegalStateException("checksum bookkeeping diverged at txid " + next);
@@ -354,19 +366,6 @@ public final class Database implements Closeable {
             in.skipNBytes(log.length(txid) - 16);
             return ByteBuffer.wrap(in.readNBytes(8)).getLong();
         }
-    }
-
-    /** Waits until the position moves past {@code txid} or {@code millis} pass; returns the current TXID. */
-    public synchronized long awaitAfter(long txid, long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (this.txid <= txid) {
-            long left = deadline - System.currentTimeMillis();
-            if (left <= 0) {
-                break;
-            }
-            wait(left);
-        }
-        return this.txid;
     }
 
     /**
@@ -431,8 +430,8 @@ public final class Database implements Closeable {
         sums = next;
         pageSize = first.pageSize();
         txid = last.maxTxid();
+        publishPosition();
         Files.delete(files.applying());
-        notifyAll();
         changes.run();
         if (sums.checksum() != expectedChecksum) {
             throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(

@@ -51,6 +51,18 @@ final class AckedWriter implements AutoCloseable {
         return Map.copyOf(lastErrors);
     }
 
+    /** Waits until at least {@code count} commits were acknowledged. */
+    void awaitAcks(int count, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (acks.size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + acks.size() + " writes acknowledged in " + timeout.toSeconds()
+                        + " s; last errors: " + lastErrors);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     List<Ack> acks() {
         return new ArrayList<>(acks);
     }

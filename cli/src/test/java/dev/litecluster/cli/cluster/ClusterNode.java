@@ -108,6 +108,19 @@ final class ClusterNode {
         }
     }
 
+    /** The role {@code /status} reports ("primary", "replica", ...), or null when the API does not answer. */
+    String role() throws InterruptedException {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/status"))
+                    .header("Authorization", "Bearer " + TestCluster.SECRET).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            var role = java.util.regex.Pattern.compile("\"role\"\\s*:\\s*\"([a-z]+)\"").matcher(response.body());
+            return response.statusCode() == 200 && role.find() ? role.group(1) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     boolean isRunning() {
         return process != null && process.isAlive();
     }

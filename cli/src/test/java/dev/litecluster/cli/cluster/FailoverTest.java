@@ -39,9 +39,10 @@ class FailoverTest {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
             ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(10));
             TestCluster.sqlite3(primary.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
             try (AckedWriter writer = new AckedWriter(cluster.nodes()).start()) {
-                Thread.sleep(1500);
-                assertThat(writer.acks()).as("writes before the crash").isNotEmpty();
+                writer.awaitAcks(100, Duration.ofSeconds(30));
+                Thread.sleep(500);
                 primary.kill();
                 long killed = System.nanoTime();
                 long firstWrite = awaitWriteAfter(writer, killed, primary.name(), TTL.plus(MARGIN).plusSeconds(5), cluster);
@@ -65,15 +66,15 @@ class FailoverTest {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
             ClusterNode old = cluster.awaitPrimary(Duration.ofSeconds(10));
             TestCluster.sqlite3(old.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
             List<ClusterNode> others = cluster.nodes().stream().filter(n -> n != old).toList();
             long stoppedAt;
             long resumedAt;
             AckedWriter toOld = new AckedWriter(List.of(old)).start();
             AckedWriter toOthers = new AckedWriter(others).start();
             try (toOld; toOthers) {
-                Thread.sleep(1500);
-                assertThat(toOld.acks()).as("the primary took writes before it was paused: %s\n%s", toOld.lastErrors(),
-                        cluster.logTails()).isNotEmpty();
+                toOld.awaitAcks(100, Duration.ofSeconds(30));
+                Thread.sleep(500);
                 LeaseCluster.signal(old, "STOP");
                 stoppedAt = System.nanoTime();
                 try {

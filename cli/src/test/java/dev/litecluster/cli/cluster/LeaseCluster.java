@@ -64,6 +64,7 @@ final class LeaseCluster implements AutoCloseable {
                 lease:
                   type: etcd
                   candidate: true
+                  catch-up-wait: 3s
                   hostname: %s
                   advertise-url: "%s"
                   etcd: {endpoints: [%s], key: /litecluster-test/primary, ttl: %ds}

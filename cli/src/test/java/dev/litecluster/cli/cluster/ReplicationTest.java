@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * invariant-checking readers on both replicas; at the end every node holds the same database.
  */
 class ReplicationTest {
-    private static final Duration WRITING = TestCluster.SOAK ? Duration.ofMinutes(3) : Duration.ofSeconds(12);
+    private static final Duration WRITING = TestCluster.SOAK ? Duration.ofMinutes(3) : Duration.ofSeconds(8);
 
     @TempDir
     Path root;
@@ -32,7 +32,7 @@ class ReplicationTest {
                 readers.add(bank.reader(replica));
                 readers.add(bank.reader(replica));
             }
-            List<Bank.Job> writers = bank.allWriters(WRITING, TestCluster.SOAK ? 20_000 : 500);
+            List<Bank.Job> writers = bank.allWriters(WRITING, TestCluster.SOAK ? 20_000 : 300);
             for (Bank.Job writer : writers) {
                 System.out.println(writer.name() + ": " + writer.await(WRITING.plusMinutes(2)).strip());
             }

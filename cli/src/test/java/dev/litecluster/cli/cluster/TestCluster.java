@@ -43,6 +43,14 @@ final class TestCluster implements AutoCloseable {
             ClusterNode primary = cluster.newNode();
             primary.configure(null, SECRET, primaryDataOptions);
             primary.start();
+            cluster.await("node1 to take the static lease", Duration.ofSeconds(30), () -> {
+                try {
+                    return "primary".equals(primary.role());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
             for (int i = 0; i < replicas; i++) {
                 cluster.addReplica(primary.url(), SECRET);
             }

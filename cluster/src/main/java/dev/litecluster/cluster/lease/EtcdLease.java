@@ -47,7 +47,7 @@ public final class EtcdLease implements Lease {
         this.key = ByteSequence.from(key, StandardCharsets.UTF_8);
         this.ttl = ttl;
         this.renewTimeoutMillis = Math.max(200, ttl.toMillis() / 3);
-        this.timeoutMillis = Math.max(2_000, ttl.toMillis());
+        this.timeoutMillis = Math.max(5_000, ttl.toMillis());
     }
 
     @Override
