@@ -65,6 +65,21 @@ final class Node implements AutoCloseable {
      * replica of {@code lease.advertise-url}; on etcd or Consul the role moves with the lease.
      * Undoes what was done when a step fails.
      */
+    private static void awaitPrimary(RoleManager roles) throws IOException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!roles.isPrimary()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the static lease did not make this node primary within 10 s");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while taking the static lease");
+            }
+        }
+    }
+
     static Node start(Config config) throws IOException, ConfigException {
         Duration keep = GoDuration.parse("data.retention", config.data.retention);
         Duration interval = GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
@@ -93,6 +108,9 @@ final class Node implements AutoCloseable {
             Node node = new Node(config, store, mount, api, new DatabaseTransfer(mountDir, scratch), retention, roles);
             node.routes().start();
             roles.start();
+            if (config.lease.type.equals("static") && config.lease.candidate) {
+                awaitPrimary(roles); // the one fixed primary takes writes as soon as start returns
+            }
             LOG.info("mounted {} (data {}) on a {} lease, {}", mountDir, config.data.dir, config.lease.type,
                     roles.isPrimary() ? "primary" : config.lease.type.equals("static")
                             ? "replica of " + config.lease.advertiseUrl : "watching the lease");

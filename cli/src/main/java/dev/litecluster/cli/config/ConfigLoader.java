@@ -89,6 +89,9 @@ public final class ConfigLoader {
         GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
         GoDuration.parse("data.segment-age", config.data.segmentAge);
         GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait);
+        if (config.lease.promote) {
+            throw new ConfigException("lease.promote needs handoff, which this build does not have yet");
+        }
         switch (config.lease.type) {
             case "static" -> {
                 if (!config.lease.candidate && (config.lease.advertiseUrl == null || config.lease.advertiseUrl.isBlank())) {

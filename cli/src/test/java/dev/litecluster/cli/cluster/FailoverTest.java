@@ -75,7 +75,7 @@ class FailoverTest {
             try (toOld; toOthers) {
                 toOld.awaitAcks(100, Duration.ofSeconds(30));
                 Thread.sleep(500);
-                LeaseCluster.signal(old, "STOP");
+                long pid = cluster.pause(old);
                 stoppedAt = System.nanoTime();
                 try {
                     long deadline = System.nanoTime() + TTL.plus(MARGIN).plusSeconds(10).toNanos();
@@ -85,7 +85,7 @@ class FailoverTest {
                     }
                     Thread.sleep(1000); // the new primary takes writes while the old one is still paused
                 } finally {
-                    LeaseCluster.signal(old, "CONT");
+                    cluster.resume(pid);
                     resumedAt = System.nanoTime();
                 }
                 Thread.sleep(3000); // the resumed node's pending and new writes must all fail

@@ -1,5 +1,6 @@
 package dev.litecluster.cli.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.cluster.lease.EtcdCluster;
 
@@ -29,10 +30,13 @@ final class LeaseCluster implements AutoCloseable {
     private final EtcdCluster etcd;
     private final List<ClusterNode> nodes = new ArrayList<>();
     private final Duration ttl;
+    private final Thread cleanupOnExit = new Thread(this::close, "lease-cluster-cleanup");
+    private final List<Long> stopped = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private LeaseCluster(EtcdCluster etcd, Duration ttl) {
         this.etcd = etcd;
         this.ttl = ttl;
+        Runtime.getRuntime().addShutdownHook(cleanupOnExit);
     }
 
     /** Starts etcd and {@code size} candidate nodes with lease TTL {@code ttl}, and waits for a primary. */
@@ -83,12 +87,30 @@ final class LeaseCluster implements AutoCloseable {
 
     /** The node's role from its {@code /status} ("primary", "replica"), or empty when it does not answer. */
     static Optional<String> role(ClusterNode node) {
+        return status(node).map(status -> status.path("role").asText());
+    }
+
+    /**
+     * The node's position of {@code db} ({@code txid/checksum}) from its {@code /status}, or null. Read
+     * through the API, not the mount's {@code -pos} file: these tests must not add mount traffic.
+     */
+    static String position(ClusterNode node, String db) {
+        return status(node).flatMap(status -> {
+            for (JsonNode database : status.path("databases")) {
+                if (database.path("name").asText().equals(db)) {
+                    return Optional.of(database.path("txid").asLong() + "/" + database.path("checksum").asText());
+                }
+            }
+            return Optional.empty();
+        }).orElse(null);
+    }
+
+    private static Optional<JsonNode> status(ClusterNode node) {
         try {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/status"))
                     .header("Authorization", "Bearer " + TestCluster.SECRET).timeout(Duration.ofSeconds(1)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 ? Optional.of(JSON.readTree(response.body()).path("role").asText())
-                    : Optional.empty();
+            return response.statusCode() == 200 ? Optional.of(JSON.readTree(response.body())) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -121,33 +143,75 @@ final class LeaseCluster implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             List<ClusterNode> primaries = primaries();
             if (primaries.size() == 1) {
-                String position = primaries.getFirst().position(db);
+                String position = position(primaries.getFirst(), db);
                 if (position != null && nodes.stream().filter(ClusterNode::isRunning)
-                        .allMatch(n -> position.equals(n.position(db)))) {
+                        .allMatch(n -> position.equals(position(n, db)))) {
                     return;
                 }
             }
             Thread.sleep(100);
         }
         throw new AssertionError("nodes did not converge on " + db + ": "
-                + nodes.stream().map(n -> n.name() + "=" + n.position(db)).toList() + "\n" + logTails());
+                + nodes.stream().map(n -> n.name() + "=" + position(n, db)).toList() + "\n" + logTails());
     }
 
     /** The pid of a running node's process (found by its config path on the command line). */
     static long pid(ClusterNode node) {
         String config = node.config().toString();
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(config)).orElse(false))
+        return ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(config))
                 .findFirst().orElseThrow(() -> new AssertionError(node + " has no process")).pid();
     }
 
-    /** Sends {@code signal} (STOP, CONT) to a node's process. */
-    static void signal(ClusterNode node, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(node))).inheritIO().start();
-        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            throw new IOException("kill -" + signal + " " + node + " failed");
+    /** The arguments of a process from {@code /proc} (ProcessHandle.Info drops long command lines). */
+    private static List<String> commandLine(long pid) {
+        try {
+            return List.of(new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).split("\0"));
+        } catch (IOException e) {
+            return List.of();
         }
     }
+
+    /**
+     * Sends {@code signal} (STOP, CONT) to process {@code pid}. Look the pid up with {@link #pid}
+     * before stopping a node: while its FUSE daemon is stopped, reading other processes' command
+     * lines in {@code /proc} can hang on one that waits for the mount.
+     */
+    /** SIGSTOP: the node is paused, not dead (its sockets stay open; its mount stops answering). */
+    long pause(ClusterNode node) throws IOException, InterruptedException {
+        long pid = pid(node);
+        stopped.add(pid);
+        signal(pid, "STOP");
+        return pid;
+    }
+
+    /** SIGCONT of a node paused by {@link #pause}. */
+    void resume(long pid) throws IOException, InterruptedException {
+        signal(pid, "CONT");
+        stopped.remove(pid);
+    }
+
+    static void signal(long pid, String signal) throws IOException {
+        int number = switch (signal) {
+            case "STOP" -> 19;
+            case "CONT" -> 18;
+            default -> throw new IllegalArgumentException(signal);
+        };
+        try {
+            // kill(2) directly: forking kill(1) from this JVM can hang while one of its threads waits on a paused mount.
+            if ((int) KILL.invokeExact((int) pid, number) != 0) {
+                throw new IOException("kill -" + signal + " " + pid + " failed");
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static final java.lang.invoke.MethodHandle KILL = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            java.lang.foreign.Linker.nativeLinker().defaultLookup().find("kill").orElseThrow(),
+            java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                    java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
 
     String logTails() {
         return nodes.stream().map(n -> {
@@ -157,13 +221,11 @@ final class LeaseCluster implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        for (ClusterNode node : nodes) {
+    public synchronized void close() {
+        for (long pid : stopped) {
             try {
-                if (node.isRunning()) {
-                    signal(node, "CONT"); // a test that failed while a node was stopped
-                }
-            } catch (IOException | InterruptedException | AssertionError e) {
+                signal(pid, "CONT"); // a test that failed while a node was stopped
+            } catch (IOException e) {
                 // not running any more
             }
         }
@@ -176,5 +238,12 @@ final class LeaseCluster implements AutoCloseable {
             }
         }
         etcd.close();
+        if (Thread.currentThread() != cleanupOnExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
     }
 }

@@ -1,0 +1,74 @@
+package dev.litecluster.cli.cluster;
+
+import dev.litecluster.cluster.lease.EtcdCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Crash failover time (issue 6's benchmark; run by {@code bench/failover/run.sh}, skipped
+ * otherwise): three candidates on a real etcd, a writer trying every node in turn; kill -9 of the
+ * primary, time until another node acknowledges a write; the killed node rejoins; repeated
+ * {@code BENCH_RUNS} times (default 20) for each TTL. Prints one table.
+ */
+class FailoverBench {
+    @TempDir
+    Path root;
+
+    @Test
+    void killNineToFirstWriteOnTheNewPrimary() throws Exception {
+        assumeTrue("1".equals(System.getenv("LITECLUSTER_BENCH")), "set LITECLUSTER_BENCH=1 (bench/failover/run.sh)");
+        assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/setup installs etcd-server)");
+        int runs = Integer.parseInt(System.getenv().getOrDefault("BENCH_RUNS", "20"));
+        List<String> rows = new ArrayList<>();
+        for (int ttl : new int[] {5, 2}) {
+            List<Long> times = measure(root.resolve("ttl" + ttl), Duration.ofSeconds(ttl), runs);
+            List<Long> sorted = times.stream().sorted().toList();
+            rows.add("| %d s | %d | %d | %d | %d |".formatted(ttl, times.size(), sorted.getFirst(),
+                    sorted.get(sorted.size() / 2), sorted.getLast()));
+        }
+        System.out.println("\nkill -9 of the primary -> first write acknowledged by the new primary (ms)");
+        System.out.println("| lease TTL | runs | min | median | max |");
+        System.out.println("|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    private static List<Long> measure(Path root, Duration ttl, int runs) throws Exception {
+        List<Long> times = new ArrayList<>();
+        try (LeaseCluster cluster = LeaseCluster.start(root, 3, ttl)) {
+            ClusterNode first = cluster.awaitPrimary(Duration.ofSeconds(30));
+            TestCluster.sqlite3(first.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            for (int run = 0; run < runs; run++) {
+                ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(30));
+                cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(60));
+                try (AckedWriter writer = new AckedWriter(cluster.nodes()).start()) {
+                    writer.awaitAcks(50, Duration.ofSeconds(30));
+                    primary.kill();
+                    long killed = System.nanoTime();
+                    long firstWrite = 0;
+                    while (firstWrite == 0 && System.nanoTime() - killed < ttl.plusSeconds(30).toNanos()) {
+                        firstWrite = writer.acks().stream().filter(a -> a.nanos() > killed && !a.node().equals(primary.name()))
+                                .mapToLong(AckedWriter.Ack::nanos).findFirst().orElse(0);
+                        Thread.sleep(5);
+                    }
+                    long millis = firstWrite == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(firstWrite - killed);
+                    System.out.printf("ttl %d s, run %d: %d ms%n", ttl.toSeconds(), run + 1, millis);
+                    if (millis >= 0) {
+                        times.add(millis);
+                    }
+                }
+                primary.unmountIfLeft();
+                primary.start();
+            }
+        }
+        return times;
+    }
+}
