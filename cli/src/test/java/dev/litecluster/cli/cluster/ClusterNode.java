@@ -136,11 +136,22 @@ final class ClusterNode {
         process = null;
     }
 
-    /** SIGKILL: a crash; the mount is left stale (the next start clears it). */
+    /**
+     * SIGKILL: a crash; the mount is left stale (the next start clears it). A thread of the node
+     * that was inside a request to its own mount (replica apply writes through it) keeps the dying
+     * process in the kernel until the FUSE connection is aborted: a forced unmount does that.
+     */
     void kill() throws InterruptedException {
         if (process != null) {
             process.destroyForcibly();
-            process.waitFor();
+            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                try {
+                    new ProcessBuilder("umount", "-f", "-l", mount().toString()).inheritIO().start().waitFor();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                process.waitFor();
+            }
         }
         process = null;
     }

@@ -43,7 +43,7 @@ class ReplicaFaultsTest {
             new Bank(cluster).create("DELETE");
             ClusterNode replica = cluster.addReplica(cluster.primary().url(), "not-the-secret");
             Thread.sleep(5_000); // several reconnection attempts
-            List<String> refusals = replica.logText().lines().filter(l -> l.contains("401")).toList();
+            List<String> refusals = replica.logText().lines().filter(l -> l.contains("(HTTP 401)")).toList();
             assertThat(refusals).hasSize(1);
             assertThat(refusals.getFirst()).contains("refused").contains("secret");
             assertThat(Files.exists(replica.db(Bank.DB))).isFalse();
