@@ -172,7 +172,8 @@ def create(node, name, rows=0, blob=100):
         step = 10000
         for first in range(0, rows, step):
             c.execute("BEGIN")
-            c.execute("INSERT INTO t(v) SELECT randomblob(?) FROM generate_series(1, ?)", (blob, min(step, rows - first)))
+            c.execute("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+                  "INSERT INTO t(v) SELECT randomblob(?) FROM s", (min(step, rows - first), blob))
             c.execute("COMMIT")
 
 
@@ -231,7 +232,7 @@ def measure_reads(work, primary, replica, seconds, rows=100_000):
     subprocess.run(["sqlite3", replica.db(name), f".backup {plain}/{name}"], check=True)
     results = {}
     for label, path in (("replica", replica.db(name)), ("plain", os.path.join(plain, name))):
-        out = subprocess.run([sys.executable, __file__, "reads", path, rows, seconds], check=True,
+        out = subprocess.run([sys.executable, __file__, "reads", path, str(rows), str(seconds)], check=True,
                              capture_output=True, text=True).stdout
         results[label] = float(out)
     return results["replica"], results["plain"]
