@@ -6,6 +6,7 @@ import dev.litecluster.ltx.LtxHeader;
 import dev.litecluster.store.TxLog;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,30 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The replay oracle: applies a database's log from empty and checks it against the database file. */
 final class LogReplay {
     private LogReplay() {
-    }
-
-    /** Replays every record (which must chain pre → post checksums) and returns the database bytes. */
-    static byte[] replay(Path logDir) throws IOException {
-        byte[] db = new byte[0];
-        long checksum = 0;
-        try (TxLog log = TxLog.open(logDir)) {
-            assertThat(log.firstTxid()).as("log starts with the first transaction").isEqualTo(1);
-            for (long t = 1; t <= log.lastTxid(); t++) {
-                LtxDecoder decoder = new LtxDecoder(log.read(t));
-                LtxHeader header = decoder.header();
-                assertThat(header.minTxid()).isEqualTo(t);
-                assertThat(header.preApplyChecksum()).as("pre-apply checksum of txid %d", t).isEqualTo(checksum);
-                int pageSize = header.pageSize();
-                db = Arrays.copyOf(db, Math.multiplyExact(header.commit(), pageSize));
-                byte[] page = new byte[pageSize];
-                for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
-                    System.arraycopy(page, 0, db, (p - 1) * pageSize, pageSize);
-                }
-                checksum = decoder.trailer().postApplyChecksum();
-                assertThat(Checksums.database(db, pageSize)).as("post-apply checksum of txid %d", t).isEqualTo(checksum);
-            }
-        }
-        return db;
     }
 
     /** Where a replay ended: the last TXID, the database checksum, and the database's shape. */
@@ -75,44 +52,46 @@ final class LogReplay {
         try (TxLog log = TxLog.open(logDir)) {
             assertThat(log.firstTxid()).as("log starts with the first transaction").isEqualTo(1);
             for (long t = 1; t <= log.lastTxid(); t++) {
-                LtxDecoder decoder = new LtxDecoder(log.read(t));
-                LtxHeader header = decoder.header();
-                assertThat(header.minTxid()).isEqualTo(t);
-                assertThat(header.preApplyChecksum()).as("pre-apply checksum of txid %d", t).isEqualTo(checksum);
-                if (header.pageSize() != pageSize) { // a page size change rewrites every page
-                    pageSize = header.pageSize();
-                    pages = 0;
-                    sums = new long[1];
-                    checksum = Checksums.EMPTY;
-                    out.truncate(0);
-                }
-                int commit = header.commit();
-                int lockPage = Checksums.lockPage(pageSize);
-                for (int p = commit + 1; p <= pages; p++) {
-                    checksum ^= sums[p];
-                }
-                sums = Arrays.copyOf(sums, commit + 1);
-                out.truncate((long) commit * pageSize);
-                byte[] page = new byte[pageSize];
-                for (int p = pages + 1; p <= commit; p++) { // growth not in the record reads as zeros
-                    if (p != lockPage) {
-                        sums[p] = Checksums.page(p, page, 0, pageSize);
+                try (InputStream record = log.read(t)) {
+                    LtxDecoder decoder = new LtxDecoder(record);
+                    LtxHeader header = decoder.header();
+                    assertThat(header.minTxid()).isEqualTo(t);
+                    assertThat(header.preApplyChecksum()).as("pre-apply checksum of txid %d", t).isEqualTo(checksum);
+                    if (header.pageSize() != pageSize) { // a page size change rewrites every page
+                        pageSize = header.pageSize();
+                        pages = 0;
+                        sums = new long[1];
+                        checksum = Checksums.EMPTY;
+                        out.truncate(0);
+                    }
+                    int commit = header.commit();
+                    int lockPage = Checksums.lockPage(pageSize);
+                    for (int p = commit + 1; p <= pages; p++) {
                         checksum ^= sums[p];
                     }
+                    sums = Arrays.copyOf(sums, commit + 1);
+                    out.truncate((long) commit * pageSize);
+                    byte[] page = new byte[pageSize];
+                    for (int p = pages + 1; p <= commit; p++) { // growth not in the record reads as zeros
+                        if (p != lockPage) {
+                            sums[p] = Checksums.page(p, page, 0, pageSize);
+                            checksum ^= sums[p];
+                        }
+                    }
+                    for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
+                        assertThat(p).as("txid %d holds the lock page", t).isNotEqualTo(lockPage);
+                        write(out, page, (long) (p - 1) * pageSize);
+                        long sum = Checksums.page(p, page, 0, pageSize);
+                        checksum ^= sums[p] ^ sum;
+                        sums[p] = sum;
+                    }
+                    pages = commit;
+                    checksum |= Checksums.EMPTY;
+                    if (out.size() < (long) pages * pageSize) {
+                        write(out, new byte[1], (long) pages * pageSize - 1);
+                    }
+                    assertThat(decoder.trailer().postApplyChecksum()).as("post-apply checksum of txid %d", t).isEqualTo(checksum);
                 }
-                for (int p = decoder.nextPage(page); p != 0; p = decoder.nextPage(page)) {
-                    assertThat(p).as("txid %d holds the lock page", t).isNotEqualTo(lockPage);
-                    write(out, page, (long) (p - 1) * pageSize);
-                    long sum = Checksums.page(p, page, 0, pageSize);
-                    checksum ^= sums[p] ^ sum;
-                    sums[p] = sum;
-                }
-                pages = commit;
-                checksum |= Checksums.EMPTY;
-                if (out.size() < (long) pages * pageSize) {
-                    write(out, new byte[1], (long) pages * pageSize - 1);
-                }
-                assertThat(decoder.trailer().postApplyChecksum()).as("post-apply checksum of txid %d", t).isEqualTo(checksum);
             }
             return new Replayed(log.lastTxid(), checksum, pageSize, pages);
         }
