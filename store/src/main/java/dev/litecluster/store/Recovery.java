@@ -3,7 +3,6 @@ package dev.litecluster.store;
 import dev.litecluster.ltx.Checksums;
 import dev.litecluster.ltx.LtxDecoder;
 import dev.litecluster.ltx.LtxHeader;
-import dev.litecluster.ltx.Position;
 import dev.litecluster.store.sqlite.DatabaseHeader;
 import dev.litecluster.store.sqlite.HotJournal;
 import dev.litecluster.store.sqlite.WalFollower;
@@ -28,8 +27,6 @@ final class Recovery {
 
     private final Database database;
     private final TxLog log;
-    /** The position the state file held when opened: when recovery ends there, nothing is rewritten. */
-    private Position loadedState;
 
     Recovery(Database database) {
         this.database = database;
@@ -44,15 +41,13 @@ final class Recovery {
             importExisting();
         }
         recoverWal();
-        // A clean start whose state file already matches rewrites nothing (tens of MB for a 10 GB database).
-        if (database.txid() > 0 && !database.position().equals(loadedState)) {
+        if (database.txid() > 0) {
             database.saveState();
         }
     }
 
     private void loadState() throws IOException {
         StateFile.State state = database.stateFile().load();
-        loadedState = state == null ? null : new Position(state.txid(), state.checksums().checksum());
         long last = log.lastTxid();
         if (state != null && state.txid() <= last && state.txid() >= log.firstTxid() - 1) {
             database.restore(state.txid(), state.pageSize(), state.checksums());
