@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "litecluster 0.1.0",
         description = "Replicated SQLite: a FUSE mount that captures, streams and backs up every transaction.",
-        subcommands = {MountCommand.class, StatusCommand.class, ExportCommand.class, ImportCommand.class, LtxCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {MountCommand.class, StatusCommand.class, HandoffCommand.class, ExportCommand.class, ImportCommand.class, LtxCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

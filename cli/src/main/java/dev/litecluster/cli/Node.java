@@ -6,6 +6,7 @@ import dev.litecluster.cli.config.ConfigException;
 import dev.litecluster.cli.config.GoDuration;
 import dev.litecluster.cluster.ApiException;
 import dev.litecluster.cluster.DatabaseTransfer;
+import dev.litecluster.cluster.Member;
 import dev.litecluster.cluster.NodeApi;
 import dev.litecluster.cluster.NodeStatus;
 import dev.litecluster.cluster.ReplicationClient;
@@ -46,10 +47,12 @@ final class Node implements AutoCloseable {
     private final DatabaseTransfer transfer;
     private final Retention retention;
     private final RoleManager roles;
+    private final Handoff handoff;
+    private Thread promoter;
     private boolean closed;
 
     private Node(Config config, Store store, FuseMount mount, NodeApi api, DatabaseTransfer transfer,
-                 Retention retention, RoleManager roles) {
+                 Retention retention, RoleManager roles, Handoff handoff) {
         this.config = config;
         this.store = store;
         this.mount = mount;
@@ -57,6 +60,7 @@ final class Node implements AutoCloseable {
         this.transfer = transfer;
         this.retention = retention;
         this.roles = roles;
+        this.handoff = handoff;
     }
 
     /**
@@ -96,7 +100,8 @@ final class Node implements AutoCloseable {
             String name = selfName(config);
             roles = new RoleManager(LeaseFactory.open(config, self), config.lease.candidate, self,
                     epoch -> new ReplicationServer(store, new SnapshotWriter(mountDir)::write, scratch, self.hostname()).epoch(epoch),
-                    primary -> new ReplicationClient(store, primary.advertiseUrl(), config.http.secret, name, null,
+                    primary -> new ReplicationClient(store, primary.advertiseUrl(), config.http.secret,
+                            new Member(name, self.advertiseUrl(), config.lease.candidate),
                             database -> new ReplicaApplier(mountDir, database.name(), database.files().database()), scratch),
                     config.lease.type.equals("static") ? Duration.ZERO // one fixed primary: nothing to race for
                             : GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait));
@@ -105,9 +110,13 @@ final class Node implements AutoCloseable {
             roles.register(api);
             RoleManager role = roles;
             Retention retention = new Retention(store, keep, db -> role.neededFrom(db, keep.toMillis())).start(interval);
-            Node node = new Node(config, store, mount, api, new DatabaseTransfer(mountDir, scratch), retention, roles);
+            Handoff handoff = new Handoff(store, mountDir, roles, config.http.secret).register(api);
+            Node node = new Node(config, store, mount, api, new DatabaseTransfer(mountDir, scratch), retention, roles, handoff);
             node.routes().start();
             roles.start();
+            if (config.lease.promote) {
+                node.promoter = handoff.promoteWhenConnected(name);
+            }
             if (config.lease.type.equals("static") && config.lease.candidate) {
                 awaitPrimary(roles); // the one fixed primary takes writes as soon as start returns
             }
@@ -189,6 +198,7 @@ final class Node implements AutoCloseable {
         ReplicationServer server = roles.server();
         ReplicationClient client = roles.client();
         return new NodeStatus(selfName(config), server != null ? "primary" : "replica", config.lease.advertiseUrl,
+                store.identity().clusterId(),
                 databases, server != null ? server.peers() : List.of(),
                 client != null ? client.primaryHostname() : null, client != null ? client.lagMillis() : 0);
     }
@@ -213,6 +223,15 @@ final class Node implements AutoCloseable {
         }
     }
 
+    /** A primary going down hands the role to a caught-up candidate if there is one; else the lease is released. */
+    private void handOffBeforeExit() {
+        try {
+            LOG.info("shutting down: {}", handoff.handOff(null));
+        } catch (ApiException | IOException e) {
+            LOG.info("shutting down without a handoff ({}): releasing the lease", e.getMessage());
+        }
+    }
+
     int apiPort() {
         return api.port();
     }
@@ -223,6 +242,12 @@ final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        if (promoter != null) {
+            promoter.interrupt();
+        }
+        if (roles.isPrimary() && !config.lease.type.equals("static")) {
+            handOffBeforeExit();
+        }
         roles.close();
         retention.close();
         api.close();

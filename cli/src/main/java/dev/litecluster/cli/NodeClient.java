@@ -1,5 +1,6 @@
 package dev.litecluster.cli;
 
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 
@@ -66,6 +68,12 @@ final class NodeClient implements AutoCloseable {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    /** {@code POST path} with a JSON body; the answer's body, within {@code timeout}. */
+    String post(String path, byte[] json, Duration timeout) throws IOException {
+        return body(send(request(HttpMethod.POST, path).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .body(new BytesRequestContent("application/json", json))));
     }
 
     String upload(String path, Path file) throws IOException {

@@ -72,10 +72,11 @@ final class RoleManager implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Routes {@code /stream} and {@code /ack} to the replication server while this node is primary. */
+    /** Routes {@code /stream}, {@code /ack} and {@code /checksums} to the replication server while this node is primary. */
     RoleManager register(NodeApi api) {
         api.route("POST", "/stream", (req, res, cb) -> serving().stream(req, res, cb))
-                .route("POST", "/ack", (req, res, cb) -> serving().ack(req, res, cb));
+                .route("POST", "/ack", (req, res, cb) -> serving().ack(req, res, cb))
+                .route("GET", "/checksums", (req, res, cb) -> serving().checksums(req, res, cb));
         return this;
     }
 
@@ -235,15 +236,84 @@ final class RoleManager implements AutoCloseable {
     }
 
     private void demote() {
-        HeldLease lost = held;
+        HeldLease lost = stopServing();
+        LOG.warn("no longer primary (epoch {}): app writes are refused until this node follows the new primary", lost.epoch());
+    }
+
+    /** Stops acting as primary at once (app writes are refused from here on); returns the lease it held. */
+    private HeldLease stopServing() {
+        HeldLease was = held;
         held = null;
-        lost.stop();
+        was.stop();
         ReplicationServer old = server;
         server = null;
         if (old != null) {
             old.close();
         }
-        LOG.warn("no longer primary (epoch {}): app writes are refused until this node follows the new primary", lost.epoch());
+        return was;
+    }
+
+    /** The primary this node follows, or null. */
+    PrimaryInfo followed() {
+        return followed;
+    }
+
+    boolean candidate() {
+        return candidate;
+    }
+
+    /** This node as a primary would be described in the lease. */
+    PrimaryInfo self() {
+        return self;
+    }
+
+    /**
+     * Moves the held lease to {@code target} (a handoff; the caller has frozen writes and checked
+     * that the target has every transaction): this node stops being primary at once, without
+     * releasing, and the returned grant is for the target to adopt.
+     *
+     * @throws IOException this node is not primary, the lease cannot move, or it was lost meanwhile
+     */
+    synchronized Grant handOff(PrimaryInfo target) throws IOException {
+        HeldLease current = held;
+        if (current == null || !current.isValid()) {
+            throw new IOException("this node is not the primary");
+        }
+        Grant moved = lease.handOff(current.grant(), target);
+        stopServing();
+        if (moved == null) {
+            throw new IOException("the lease was lost during the handoff");
+        }
+        newestEpoch = Math.max(newestEpoch, moved.epoch());
+        LOG.info("handed the primary role to {} (epoch {})", target.hostname(), moved.epoch());
+        return moved;
+    }
+
+    /**
+     * Becomes primary with a lease the previous primary handed to this node.
+     *
+     * @param countedFrom {@link System#nanoTime()} no later than when the service started the lease's TTL
+     */
+    synchronized void adopt(Grant grant, long countedFrom) throws IOException {
+        if (closed) {
+            throw new IOException("this node is shutting down");
+        }
+        if (held != null) {
+            throw new IOException("this node is already the primary");
+        }
+        HeldLease adopted = HeldLease.keep(lease, grant, countedFrom, this::wakeUp);
+        ReplicationClient old = client;
+        client = null;
+        followed = null;
+        newestEpoch = Math.max(newestEpoch, grant.epoch());
+        server = servers.apply(grant.epoch());
+        held = adopted;
+        LOG.info("became primary by handoff ({} lease, epoch {})", lease.type(), grant.epoch());
+        if (old != null) {
+            // The old primary is frozen and no longer primary: nothing more can arrive. Closing waits for
+            // the stream thread, which is not worth holding writes for.
+            Thread.ofVirtual().name("close-old-stream").start(old::close);
+        }
     }
 
     private void follow(PrimaryInfo primary) {

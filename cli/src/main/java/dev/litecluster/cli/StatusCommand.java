@@ -20,6 +20,9 @@ public final class StatusCommand implements Callable<Integer> {
         return ClientCommands.run(() -> {
             try (NodeClient client = target.client()) {
                 NodeStatus status = new ObjectMapper().readValue(client.get("/status"), NodeStatus.class);
+                if (status.clusterId() != null) {
+                    System.out.println("cluster " + status.clusterId());
+                }
                 System.out.printf("%-24s %-8s %-16s %10s  %s%n", "NODE", "ROLE", "DATABASE", "TXID", "LAG");
                 String lag = status.role().equals("primary") ? "-"
                         : status.primary() == null ? "not connected" : status.lagMillis() + " ms (primary " + status.primary() + ")";

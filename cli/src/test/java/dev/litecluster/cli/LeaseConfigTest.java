@@ -28,8 +28,10 @@ class LeaseConfigTest {
         assertThat(c.lease.etcd.endpoints).isEqualTo(List.of("http://a:2379", "http://b:2379"));
         assertThat(c.lease.etcd.key).isEqualTo("/app/primary");
         assertThat(c.lease.etcd.ttl).isEqualTo("2s");
-        assertThatThrownBy(() -> loader.parse("c.yml", DIRS + "lease: {type: etcd, promote: true, etcd: {endpoints: [http://a:2379]}}\n"))
-                .hasMessageContaining("lease.promote needs handoff");
+        assertThat(loader.parse("c.yml", DIRS + "lease: {type: etcd, candidate: true, promote: true, etcd: {endpoints: [http://a:2379]}}\n")
+                .lease.promote).isTrue();
+        assertThatThrownBy(() -> loader.parse("c.yml", DIRS + "lease: {type: static, candidate: true, promote: true}\n"))
+                .hasMessageContaining("lease.promote needs lease.candidate: true and an etcd or consul lease");
         assertThatThrownBy(() -> loader.parse("c.yml", DIRS + "lease: {type: etcd}\n"))
                 .hasMessageContaining("lease.etcd.endpoints");
     }

@@ -5,6 +5,7 @@ import dev.litecluster.ltx.LtxException;
 import dev.litecluster.ltx.Position;
 import dev.litecluster.store.Database;
 import dev.litecluster.store.DivergenceException;
+import dev.litecluster.store.LostTransactions;
 import dev.litecluster.store.ReplicaWriter;
 import dev.litecluster.store.Store;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -51,8 +52,7 @@ public final class ReplicationClient implements AutoCloseable {
     private final Store store;
     private final String primaryUrl;
     private final String secret;
-    private final String node;
-    private final String url;
+    private final Member self;
     private static final int MAX_BATCH = 256;
     private final Function<Database, ReplicaWriter> writerFactory;
     private final Map<String, ReplicaWriter> writers = new HashMap<>();
@@ -74,13 +74,12 @@ public final class ReplicationClient implements AutoCloseable {
     private String lastProblem;
     private long lastAck;
 
-    public ReplicationClient(Store store, String primaryUrl, String secret, String node, String url,
+    public ReplicationClient(Store store, String primaryUrl, String secret, Member self,
                              Function<Database, ReplicaWriter> writers, Path scratch) {
         this.store = store;
         this.primaryUrl = primaryUrl.endsWith("/") ? primaryUrl.substring(0, primaryUrl.length() - 1) : primaryUrl;
         this.secret = secret;
-        this.node = node;
-        this.url = url;
+        this.self = self;
         this.writerFactory = writers;
         this.scratch = scratch;
         this.thread = new Thread(this::run, "replication-client");
@@ -156,6 +155,7 @@ public final class ReplicationClient implements AutoCloseable {
                 throw new IOException("primary " + primaryUrl + " serves lease epoch " + epoch
                         + ", older than epoch " + minEpoch + " of the current lease: refused");
             }
+            joinCluster(response.getHeaders().get(ReplicationServer.CLUSTER_HEADER));
             primaryHostname = response.getHeaders().get(ReplicationServer.HOSTNAME_HEADER);
             if (lastProblem != null) {
                 LOG.info("connected to primary {} ({})", primaryHostname, primaryUrl);
@@ -192,6 +192,20 @@ public final class ReplicationClient implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Takes the primary's cluster id when this node has none yet; refuses a primary of another cluster. */
+    private void joinCluster(String cluster) throws IOException {
+        String ours = store.identity().clusterId();
+        if (cluster == null || cluster.equals(ours)) {
+            return;
+        }
+        if (ours != null) {
+            throw new IOException("primary " + primaryUrl + " belongs to cluster " + cluster + ", this node to cluster "
+                    + ours + ": refused");
+        }
+        store.identity().join(cluster);
+        LOG.info("joined cluster {}", cluster);
     }
 
     /** Records of one database, staged to files, to apply together. */
@@ -236,6 +250,9 @@ public final class ReplicationClient implements AutoCloseable {
         Database database = store.open(name);
         applying = true;
         try {
+            if (batch.first.type() == StreamFrame.Type.SNAPSHOT && database.position().txid() > 0) {
+                keepLostTransactions(database);
+            }
             database.applyReplicated(batch.files, writers.computeIfAbsent(name, n -> writerFactory.apply(database)));
             needSnapshot.remove(name);
             ackIfDue(true);
@@ -254,13 +271,72 @@ public final class ReplicationClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Before a snapshot replaces a database that has transactions, keeps those the primary's history
+     * does not share in {@code <data>/lost/<db>/} (an old primary that committed after its last
+     * replication and lost the lease). The newest TXID whose checksum the primary's log also has is
+     * the common point; when the two logs do not overlap (this node was away longer than the
+     * primary's retention), the transactions this node wrote itself are kept, as they may exist
+     * nowhere else. A failure here stops the snapshot from being applied: nothing is dropped.
+     */
+    private void keepLostTransactions(Database database) throws IOException {
+        long ours = database.position().txid();
+        long from = Math.max(1, database.log().isEmpty() ? ours : database.log().firstTxid());
+        from = Math.max(from, ours - ReplicationServer.MAX_CHECKSUMS + 1);
+        Map<String, String> theirs = JSON.readValue(get("/checksums?name=" + java.net.URLEncoder.encode(database.name(),
+                java.nio.charset.StandardCharsets.UTF_8) + "&from=" + from + "&to=" + ours),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { });
+        long keepFrom = -1;
+        for (long txid = ours; txid >= from && keepFrom < 0; txid--) {
+            String checksum = theirs.get(Long.toString(txid));
+            Long local = database.checksumAt(txid);
+            if (checksum != null && local != null && Long.parseUnsignedLong(checksum, 16) == local) {
+                keepFrom = txid + 1;
+            }
+        }
+        boolean overlap = keepFrom >= 0;
+        if (!overlap) {
+            keepFrom = LostTransactions.firstOwnTxid(database, store.identity().nodeId());
+        }
+        if (keepFrom > ours) {
+            return;
+        }
+        Path file = LostTransactions.save(database, keepFrom, store.dir().resolve("lost"));
+        if (file != null) {
+            LOG.warn("database {}: transactions {}..{} {} were saved to {} before taking the primary's snapshot",
+                    database.name(), keepFrom, ours, overlap ? "that the primary never had"
+                            : "that this node wrote (its log and the primary's do not overlap)", file);
+        }
+    }
+
+    /** {@code GET path} on the primary; the body, or an IOException with the primary's one-line answer. */
+    private String get(String path) throws IOException {
+        Request request = http.newRequest(primaryUrl + path).method(HttpMethod.GET).timeout(30, TimeUnit.SECONDS);
+        if (secret != null && !secret.isEmpty()) {
+            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
+        }
+        try {
+            var response = request.send();
+            if (response.getStatus() != 200) {
+                throw new IOException("primary " + primaryUrl + " answered " + path + " with HTTP " + response.getStatus()
+                        + ": " + response.getContentAsString().strip());
+            }
+            return response.getContentAsString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("cannot reach the primary " + primaryUrl + ": " + e.getMessage(), e);
+        }
+    }
+
     private ReplicaHello hello() {
         Map<String, String> positions = new TreeMap<>();
         for (Database database : store.databases()) {
             Position position = needSnapshot.contains(database.name()) ? Position.ZERO : database.position();
             positions.put(database.name(), position.toString());
         }
-        return new ReplicaHello(node, url, positions);
+        return new ReplicaHello(self.node(), self.url(), self.candidate(), store.identity().clusterId(), positions);
     }
 
     /** Acknowledges what was applied: soon after an apply (at most every 50 ms), else every second. */

@@ -38,17 +38,22 @@ public final class ReplicationServer {
     public static final String HOSTNAME_HEADER = "Litecluster-Primary";
     /** The lease epoch the primary serves under; replicas refuse a stream from an older epoch than they have seen. */
     public static final String EPOCH_HEADER = "Litecluster-Epoch";
+    /** The primary's cluster id: a replica without one joins it, one with another is refused. */
+    public static final String CLUSTER_HEADER = "Litecluster-Cluster";
 
     private final Store store;
     private final Snapshots snapshots;
     private final Path scratch;
     private final String hostname;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    /** Nodes of another cluster already logged as refused. */
+    private final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile long epoch;
 
     private static final class Peer {
         volatile String url;
+        volatile boolean candidate;
         volatile Map<String, String> positions = Map.of();
         volatile long lastSeen = System.currentTimeMillis();
         volatile int streams;
@@ -68,14 +73,14 @@ public final class ReplicationServer {
     }
 
     public void register(NodeApi api) {
-        api.route("POST", "/stream", this::stream).route("POST", "/ack", this::ack);
+        api.route("POST", "/stream", this::stream).route("POST", "/ack", this::ack).route("GET", "/checksums", this::checksums);
     }
 
     /** Every replica heard from, with what it has acknowledged. */
     public List<PeerStatus> peers() {
         long now = System.currentTimeMillis();
         return peers.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> new PeerStatus(e.getKey(), e.getValue().url, e.getValue().streams > 0,
+                .map(e -> new PeerStatus(e.getKey(), e.getValue().url, e.getValue().candidate, e.getValue().streams > 0,
                         now - e.getValue().lastSeen, e.getValue().positions))
                 .toList();
     }
@@ -101,15 +106,67 @@ public final class ReplicationServer {
     private Peer peer(ReplicaHello hello) {
         Peer peer = peers.computeIfAbsent(hello.node(), n -> new Peer());
         peer.url = hello.url();
+        peer.candidate = hello.candidate();
         peer.positions = hello.positions() == null ? Map.of() : Map.copyOf(hello.positions());
         peer.lastSeen = System.currentTimeMillis();
         return peer;
     }
 
+    /**
+     * This primary's cluster id (made now if it is the first primary); a replica that belongs to
+     * another cluster is refused (409; logged once per node here, and once on the replica).
+     */
+    private String admit(ReplicaHello hello) throws IOException, ApiException {
+        String cluster = store.identity().clusterIdOrCreate();
+        if (hello.clusterId() != null && !hello.clusterId().equals(cluster)) {
+            if (refused.add(hello.node())) {
+                LOG.warn("refused replica {}: it belongs to cluster {}, this primary to cluster {}", hello.node(),
+                        hello.clusterId(), cluster);
+            }
+            throw new ApiException(HttpStatus.CONFLICT_409, "node " + hello.node() + " belongs to cluster "
+                    + hello.clusterId() + ", this primary to cluster " + cluster + " (wrong advertise-url or data dir?)");
+        }
+        return cluster;
+    }
+
+    /** At most this many checksums per {@code /checksums} answer. */
+    static final int MAX_CHECKSUMS = 100_000;
+
+    /**
+     * {@code GET /checksums?name=DB&from=A&to=B}: the database checksum after each TXID in [A, B]
+     * that the log holds ({@code {"12": "%016x", ...}}), for a diverged replica to find the newest
+     * point its history shares with this primary's before a snapshot replaces it.
+     */
+    public void checksums(Request request, Response response, Callback callback) throws IOException, ApiException {
+        var query = Request.extractQueryParameters(request);
+        Database database = store.get(String.valueOf(query.getValue("name")));
+        if (database == null) {
+            throw new ApiException(HttpStatus.NOT_FOUND_404, "no database " + query.getValue("name"));
+        }
+        long from;
+        long to;
+        try {
+            from = Long.parseLong(query.getValue("from"));
+            to = Math.min(Long.parseLong(query.getValue("to")), from + MAX_CHECKSUMS - 1);
+        } catch (NumberFormatException e) {
+            throw new ApiException(HttpStatus.BAD_REQUEST_400, "from and to must be TXIDs");
+        }
+        Map<String, String> checksums = new java.util.TreeMap<>();
+        for (long txid = Math.max(1, from); txid <= to; txid++) {
+            Long checksum = database.checksumAt(txid);
+            if (checksum != null) {
+                checksums.put(Long.toString(txid), "%016x".formatted(checksum));
+            }
+        }
+        NodeApi.json(response, callback, JSON.writeValueAsString(checksums));
+    }
+
     /** {@code POST /ack}: a replica reports what it has applied. */
-    public void ack(Request request, Response response, Callback callback) throws IOException {
+    public void ack(Request request, Response response, Callback callback) throws IOException, ApiException {
         try (InputStream body = Content.Source.asInputStream(request)) {
-            peer(JSON.readValue(body, ReplicaHello.class));
+            ReplicaHello hello = JSON.readValue(body, ReplicaHello.class);
+            admit(hello);
+            peer(hello);
         }
         NodeApi.text(response, callback, HttpStatus.OK_200, "ok\n");
     }
@@ -120,12 +177,14 @@ public final class ReplicationServer {
         try (InputStream body = Content.Source.asInputStream(request)) {
             hello = JSON.readValue(body, ReplicaHello.class);
         }
+        String cluster = admit(hello);
         Peer peer = peer(hello);
         peer.streams++;
         LOG.info("replica {} connected", hello.node());
         response.setStatus(HttpStatus.OK_200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
         response.getHeaders().put(HOSTNAME_HEADER, hostname);
+        response.getHeaders().put(CLUSTER_HEADER, cluster);
         if (epoch != 0) {
             response.getHeaders().put(EPOCH_HEADER, Long.toString(epoch));
         }

@@ -11,10 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Writes replicated transactions into a replica's database through the mount, under the locks a
@@ -43,12 +40,12 @@ public final class ReplicaApplier implements ReplicaWriter {
     public void write(int pageSize, int commit, Pages pages) throws IOException {
         boolean walMode = walMode();
         if (db < 0) {
-            db = open(name);
+            db = SqliteLocks.open(mountDir, name);
         }
         if (walMode && shm < 0) {
-            shm = open(name + "-shm");
+            shm = SqliteLocks.open(mountDir, name + "-shm");
         }
-        try (SqliteLocks locks = new SqliteLocks(name); Arena arena = Arena.ofConfined()) {
+        try (SqliteLocks locks = new SqliteLocks(name, "apply"); Arena arena = Arena.ofConfined()) {
             if (walMode) {
                 locks.lock(shm, LibC.F_RDLCK, SqliteLocks.SHM_DMS, 1, "DMS");
                 locks.lock(shm, LibC.F_WRLCK, SqliteLocks.SHM_WRITE, 3, "WAL WRITE/CKPT/RECOVER");
@@ -90,18 +87,7 @@ public final class ReplicaApplier implements ReplicaWriter {
     }
 
     private boolean walMode() throws IOException {
-        if (!Files.exists(backingDatabase) || Files.size(backingDatabase) < DatabaseHeader.SIZE) {
-            return false;
-        }
-        try (FileChannel in = FileChannel.open(backingDatabase, StandardOpenOption.READ)) {
-            return DatabaseHeader.read(in).writeVersion() == 2;
-        }
-    }
-
-    private int open(String file) throws IOException {
-        int fd = LibC.open(mountDir.resolve(file).toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
-        check(fd, "open " + file);
-        return fd;
+        return DatabaseHeader.isWalMode(backingDatabase);
     }
 
     /**

@@ -44,7 +44,7 @@ public final class SnapshotWriter {
         if (fd < 0) {
             throw new IOException("snapshot of " + name + ": cannot open it through the mount (errno " + -fd + ")");
         }
-        try (SqliteLocks locks = new SqliteLocks(name)) {
+        try (SqliteLocks locks = new SqliteLocks(name, "snapshot")) {
             if (wal) {
                 locks.lock(fd, LibC.F_WRLCK, SqliteLocks.SHM_CKPT, 1, "WAL CKPT");
                 locks.lock(fd, LibC.F_RDLCK, SqliteLocks.SHM_READ0 + 1, 1, "WAL READ1");

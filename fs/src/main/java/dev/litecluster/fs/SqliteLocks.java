@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -34,19 +35,40 @@ final class SqliteLocks implements AutoCloseable {
     }
 
     private final String database;
+    private final String purpose;
     private final List<Held> held = new ArrayList<>();
 
-    SqliteLocks(String database) {
+    /** @param purpose what the locks are for, in log lines ("apply", "handoff") */
+    SqliteLocks(String database, String purpose) {
         this.database = database;
+        this.purpose = purpose;
+    }
+
+    /** Opens {@code file} read-write through the mount (created if missing), as an app would. */
+    static int open(Path mountDir, String file) throws IOException {
+        int fd = LibC.open(mountDir.resolve(file).toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
+        if (fd < 0) {
+            throw new IOException("open " + file + " through the mount failed with errno " + -fd);
+        }
+        return fd;
     }
 
     /** Takes a lock, retrying until it is granted; {@code what} names it in the log. */
     void lock(int fd, int type, long start, long length, String what) throws IOException {
+        lockWithin(fd, type, start, length, what, Long.MAX_VALUE);
+    }
+
+    /** Takes a lock, retrying for at most {@code timeoutNanos}; false when it was not granted in time. */
+    boolean lockWithin(int fd, int type, long start, long length, String what, long timeoutNanos) throws IOException {
         Wait wait = new Wait(what);
         while (!tryLock(fd, type, start, length, what)) {
+            if (System.nanoTime() - wait.began >= timeoutNanos) {
+                return false;
+            }
             wait.pause();
         }
         wait.done();
+        return true;
     }
 
     /**
@@ -123,8 +145,8 @@ final class SqliteLocks implements AutoCloseable {
         void pause() throws IOException {
             if (!warned && System.nanoTime() - began > WARN_AFTER_NANOS) {
                 warned = true;
-                LOG.warn("database {}: apply has waited {} s for the {} lock: a reader holds a long transaction",
-                        database, (System.nanoTime() - began) / 1_000_000_000, what);
+                LOG.warn("database {}: {} has waited {} s for the {} lock: another connection holds a long transaction",
+                        database, purpose, (System.nanoTime() - began) / 1_000_000_000, what);
             }
             try {
                 Thread.sleep(sleepMillis);

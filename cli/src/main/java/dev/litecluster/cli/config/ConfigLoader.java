@@ -89,8 +89,9 @@ public final class ConfigLoader {
         GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
         GoDuration.parse("data.segment-age", config.data.segmentAge);
         GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait);
-        if (config.lease.promote) {
-            throw new ConfigException("lease.promote needs handoff, which this build does not have yet");
+        if (config.lease.promote && (config.lease.type.equals("static") || !config.lease.candidate)) {
+            throw new ConfigException("lease.promote needs lease.candidate: true and an etcd or consul lease"
+                    + " (a static lease cannot move)");
         }
         switch (config.lease.type) {
             case "static" -> {

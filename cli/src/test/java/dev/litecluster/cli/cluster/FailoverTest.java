@@ -108,6 +108,48 @@ class FailoverTest {
         }
     }
 
+    /**
+     * A network partition between the primary and etcd (bytes stop flowing, nothing is reset; the
+     * nodes still reach each other): the cut-off primary fences itself before its lease can expire,
+     * another node takes over, and no write is acknowledged by both sides at once — every write the
+     * old primary acknowledged happened before the new primary's first. After the partition heals,
+     * the old primary follows the new one.
+     */
+    @Test
+    void aPrimaryCutOffFromEtcdStopsWritingBeforeAnotherNodeStarts() throws Exception {
+        try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL, true)) {
+            ClusterNode old = cluster.awaitPrimary(Duration.ofSeconds(10));
+            TestCluster.sqlite3(old.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            List<ClusterNode> others = cluster.nodes().stream().filter(n -> n != old).toList();
+            AckedWriter toOld = new AckedWriter(List.of(old)).start();
+            AckedWriter toOthers = new AckedWriter(others).start();
+            long cutAt;
+            try (toOld; toOthers) {
+                toOld.awaitAcks(100, Duration.ofSeconds(30));
+                cluster.partitionFromEtcd(old);
+                cutAt = System.nanoTime();
+                long firstNew = awaitWriteAfter(toOthers, cutAt, old.name(), TTL.plus(MARGIN).plusSeconds(10), cluster);
+                Thread.sleep(2000); // both sides keep trying to write
+                long lastOld = toOld.acks().stream().mapToLong(AckedWriter.Ack::nanos).max().orElseThrow();
+                System.out.printf("partition: old primary's last write %d ms after the cut, new primary's first %d ms after%n",
+                        TimeUnit.NANOSECONDS.toMillis(lastOld - cutAt), TimeUnit.NANOSECONDS.toMillis(firstNew - cutAt));
+                assertThat(lastOld).as("the cut-off primary stopped before the new one started (no split brain)")
+                        .isLessThan(firstNew);
+                assertThat(TimeUnit.NANOSECONDS.toMillis(lastOld - cutAt)).as("fenced within its TTL")
+                        .isLessThan(TTL.toMillis());
+                cluster.heal(old);
+            }
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            assertThat(LeaseCluster.role(old)).as("the old primary follows after the partition heals").hasValue("replica");
+            ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(5));
+            Set<Long> stored = TestCluster.sqlite3(primary.db(AckedWriter.DB), "SELECT id FROM acks;").lines()
+                    .map(Long::parseLong).collect(Collectors.toCollection(HashSet::new));
+            assertThat(toOthers.acks().stream().map(AckedWriter.Ack::id).filter(id -> !stored.contains(id)).toList())
+                    .as("writes the new primary acknowledged but lost").isEmpty();
+        }
+    }
+
     /** Waits for the first write acknowledged after {@code after} by a node other than {@code not}; returns its time. */
     private static long awaitWriteAfter(AckedWriter writer, long after, String not, Duration timeout, LeaseCluster cluster)
             throws InterruptedException {

@@ -32,6 +32,7 @@ final class LeaseCluster implements AutoCloseable {
     private final Duration ttl;
     private final Thread cleanupOnExit = new Thread(this::close, "lease-cluster-cleanup");
     private final List<Long> stopped = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Map<ClusterNode, List<PartitionProxy>> proxies = new java.util.HashMap<>();
 
     private LeaseCluster(EtcdCluster etcd, Duration ttl) {
         this.etcd = etcd;
@@ -41,10 +42,25 @@ final class LeaseCluster implements AutoCloseable {
 
     /** Starts etcd and {@code size} candidate nodes with lease TTL {@code ttl}, and waits for a primary. */
     static LeaseCluster start(Path root, int size, Duration ttl) throws IOException, InterruptedException {
+        return start(root, size, ttl, false);
+    }
+
+    /**
+     * As {@link #start(Path, int, Duration)}; with {@code partitionable}, each node reaches etcd through
+     * its own {@link PartitionProxy}s, so that {@link #partitionFromEtcd} can cut it off.
+     */
+    static LeaseCluster start(Path root, int size, Duration ttl, boolean partitionable) throws IOException, InterruptedException {
         LeaseCluster cluster = new LeaseCluster(EtcdCluster.start(root.resolve("etcd"), 3), ttl);
         try {
             for (int i = 1; i <= size; i++) {
                 ClusterNode node = new ClusterNode("node" + i, root.resolve("node" + i), TestCluster.freePort());
+                if (partitionable) {
+                    List<PartitionProxy> proxies = new ArrayList<>();
+                    for (String endpoint : cluster.etcd.endpoints()) {
+                        proxies.add(new PartitionProxy(URI.create(endpoint).getPort()));
+                    }
+                    cluster.proxies.put(node, proxies);
+                }
                 cluster.configure(node);
                 cluster.nodes.add(node);
             }
@@ -60,8 +76,15 @@ final class LeaseCluster implements AutoCloseable {
     }
 
     private void configure(ClusterNode node) throws IOException {
+        configure(node, false);
+    }
+
+    /** Rewrites a (stopped) node's config; {@code promote} sets {@code lease.promote: true}. */
+    void configure(ClusterNode node, boolean promote) throws IOException {
         Files.createDirectories(node.config().getParent());
-        String endpoints = etcd.endpoints().stream().map(e -> "\"" + e + "\"").collect(Collectors.joining(", "));
+        List<String> urls = proxies.containsKey(node)
+                ? proxies.get(node).stream().map(p -> "http://127.0.0.1:" + p.port()).toList() : etcd.endpoints();
+        String endpoints = urls.stream().map(e -> "\"" + e + "\"").collect(Collectors.joining(", "));
         Files.writeString(node.config(), """
                 fuse: {dir: %s}
                 data: {dir: %s}
@@ -69,11 +92,12 @@ final class LeaseCluster implements AutoCloseable {
                   type: etcd
                   candidate: true
                   catch-up-wait: 3s
+                  promote: %s
                   hostname: %s
                   advertise-url: "%s"
                   etcd: {endpoints: [%s], key: /litecluster-test/primary, ttl: %ds}
                 http: {addr: "127.0.0.1:%d", secret: %s}
-                """.formatted(node.mount(), node.data(), node.name(), node.url(), endpoints, ttl.toSeconds(),
+                """.formatted(node.mount(), node.data(), promote, node.name(), node.url(), endpoints, ttl.toSeconds(),
                 node.port(), TestCluster.SECRET));
     }
 
@@ -137,6 +161,17 @@ final class LeaseCluster implements AutoCloseable {
         throw new AssertionError("no single primary after " + timeout.toSeconds() + " s\n" + logTails());
     }
 
+    /** Waits until {@code node} reports {@code role}. */
+    void await(ClusterNode node, String role, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!role(node).orElse("").equals(role)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(node + " did not become " + role + " within " + timeout.toSeconds() + " s\n" + logTails());
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** Waits until every running node shows the same position of {@code db} as the primary. */
     void awaitConverged(String db, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -178,10 +213,17 @@ final class LeaseCluster implements AutoCloseable {
      */
     /** SIGSTOP: the node is paused, not dead (its sockets stay open; its mount stops answering). */
     long pause(ClusterNode node) throws IOException, InterruptedException {
-        long pid = pid(node);
-        stopped.add(pid);
-        signal(pid, "STOP");
-        return pid;
+        return pause(List.of(node)).getFirst();
+    }
+
+    /** SIGSTOP of several nodes: every pid is looked up before any node stops. */
+    List<Long> pause(List<ClusterNode> nodes) throws IOException {
+        List<Long> pids = nodes.stream().map(LeaseCluster::pid).toList();
+        for (long pid : pids) {
+            stopped.add(pid);
+            signal(pid, "STOP");
+        }
+        return pids;
     }
 
     /** SIGCONT of a node paused by {@link #pause}. */
@@ -213,6 +255,15 @@ final class LeaseCluster implements AutoCloseable {
             java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
                     java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
 
+    /** Cuts {@code node} off from every etcd member (it still reaches the other nodes). */
+    void partitionFromEtcd(ClusterNode node) {
+        proxies.get(node).forEach(PartitionProxy::cut);
+    }
+
+    void heal(ClusterNode node) {
+        proxies.get(node).forEach(PartitionProxy::heal);
+    }
+
     String logTails() {
         return nodes.stream().map(n -> {
             List<String> lines = n.logText().lines().toList();
@@ -237,6 +288,7 @@ final class LeaseCluster implements AutoCloseable {
                 System.err.println("cleanup of " + node + ": " + e);
             }
         }
+        proxies.values().forEach(list -> list.forEach(PartitionProxy::close));
         etcd.close();
         if (Thread.currentThread() != cleanupOnExit) {
             try {

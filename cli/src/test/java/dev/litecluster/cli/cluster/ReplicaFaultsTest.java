@@ -10,7 +10,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What reaches a replica is wrong: a corrupted record on the wire, or the wrong cluster secret. */
+/** What reaches a replica is wrong: a corrupted record on the wire, the wrong cluster secret, another cluster. */
 class ReplicaFaultsTest {
     @TempDir
     Path root;
@@ -48,6 +48,30 @@ class ReplicaFaultsTest {
             assertThat(refusals.getFirst()).contains("refused").contains("secret");
             assertThat(Files.exists(replica.db(Bank.DB))).isFalse();
             assertThat(replica.data().resolve("dbs").toFile().list()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReplicaOfAnotherClusterIsRefusedWithOneClearLineAndKeepsItsData() throws Exception {
+        try (TestCluster first = TestCluster.start(root.resolve("first"), 0);
+             TestCluster second = TestCluster.start(root.resolve("second"), 1)) {
+            TestCluster.sqlite3(first.primary().db("one.db"), "CREATE TABLE t(x); INSERT INTO t VALUES ('first');");
+            TestCluster.sqlite3(second.primary().db("one.db"), "CREATE TABLE t(x); INSERT INTO t VALUES ('second');");
+            second.awaitConverged("one.db", Duration.ofSeconds(30));
+            ClusterNode stray = second.replicas().getFirst();
+            String before = stray.position("one.db");
+            stray.stop();
+            stray.configure(first.primary().url(), TestCluster.SECRET, ""); // pointed at the wrong primary
+            int primaryMark = first.primary().logMark();
+            int strayMark = stray.logMark();
+            stray.start();
+            Thread.sleep(5_000); // several reconnection attempts
+            List<String> refusals = stray.logSince(strayMark).stream().filter(l -> l.contains("(HTTP 409)")).toList();
+            assertThat(refusals).hasSize(1);
+            assertThat(refusals.getFirst()).contains("belongs to cluster").contains("this primary to cluster");
+            assertThat(first.primary().logSince(primaryMark).stream().filter(l -> l.contains("refused replica"))).hasSize(1);
+            assertThat(stray.position("one.db")).as("its data is untouched").isEqualTo(before);
+            assertThat(TestCluster.sqlite3(stray.db("one.db"), "SELECT x FROM t;").strip()).isEqualTo("second");
         }
     }
 }

@@ -70,6 +70,27 @@ public final class ConsulLease implements Lease {
         if (primary() != null) {
             return null;
         }
+        return take(self);
+    }
+
+    /**
+     * Releases the key and takes it again, with a new session, for the target. Consul cannot move a
+     * lock between sessions atomically; a release (unlike an invalidated session) has no lock-delay,
+     * so in the instant between the two another candidate could win — then this returns null and the
+     * cluster follows that node, which is safe (this node stopped writing before the release).
+     */
+    @Override
+    public Grant handOff(Grant held, PrimaryInfo target) throws IOException {
+        JsonNode entry = entry();
+        if (entry == null || !held.id().equals(entry.path("Session").asText())) {
+            return null;
+        }
+        release(held);
+        return take(target);
+    }
+
+    /** Creates a session and acquires the key with {@code primary} as its value; null if another session holds it. */
+    private Grant take(PrimaryInfo primary) throws IOException {
         byte[] session = JSON.writeValueAsBytes(Map.of("Name", "litecluster", "Behavior", "delete",
                 "TTL", ttl.toSeconds() + "s", "LockDelay", lockDelay.toMillis() + "ms"));
         String id = JSON.readTree(send(HttpMethod.PUT, "/v1/session/create", session, 200)).path("ID").asText();
@@ -77,7 +98,7 @@ public final class ConsulLease implements Lease {
             throw new IOException("consul: session create returned no ID");
         }
         boolean acquired = Boolean.parseBoolean(new String(send(HttpMethod.PUT, kvPath() + "?acquire=" + id,
-                self.toJson(), 200), StandardCharsets.UTF_8).strip());
+                primary.toJson(), 200), StandardCharsets.UTF_8).strip());
         if (!acquired) {
             destroyQuietly(id);
             return null;

@@ -65,11 +65,27 @@ public final class EtcdLease implements Lease {
         if (primary() != null) {
             return null; // the common case costs no lease grant
         }
+        return putIf(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), self);
+    }
+
+    /** Atomically moves the key from the held lease (its epoch is the key's mod revision) to a new one for the target. */
+    @Override
+    public Grant handOff(Grant held, PrimaryInfo target) throws IOException {
+        Grant moved = putIf(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(held.epoch())), target);
+        if (moved != null) {
+            // The key is no longer attached to the old lease: revoking it can happen in the background.
+            client.getLeaseClient().revoke(Long.parseUnsignedLong(held.id(), 16));
+        }
+        return moved;
+    }
+
+    /** Writes {@code primary} as the key's value on a new lease if {@code condition} holds; null if it did not. */
+    private Grant putIf(Cmp condition, PrimaryInfo primary) throws IOException {
         LeaseGrantResponse granted = await(client.getLeaseClient().grant(Math.max(1, ttl.toSeconds())));
         long leaseId = granted.getID();
         TxnResponse txn = await(client.getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                .Then(Op.put(key, ByteSequence.from(self.toJson()), PutOption.builder().withLeaseId(leaseId).build()))
+                .If(condition)
+                .Then(Op.put(key, ByteSequence.from(primary.toJson()), PutOption.builder().withLeaseId(leaseId).build()))
                 .Else()
                 .commit());
         if (!txn.isSucceeded()) {

@@ -50,7 +50,8 @@ public final class HeldLease implements AutoCloseable {
     /**
      * Starts keeping {@code grant} alive.
      *
-     * @param sentNanos {@link System#nanoTime()} when the acquire request was sent
+     * @param sentNanos {@link System#nanoTime()} when the acquire request was sent (or any moment no
+     *                  later than when the service started counting the TTL: validity runs from it)
      * @param onLost    called once, from a timer thread, when the lease is lost (not on close)
      */
     public static HeldLease keep(Lease lease, Grant grant, long sentNanos, Runnable onLost) {

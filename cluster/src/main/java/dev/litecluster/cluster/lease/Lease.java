@@ -32,6 +32,16 @@ public interface Lease extends AutoCloseable {
      */
     boolean renew(Grant grant) throws IOException;
 
+    /**
+     * Moves the lease from this node, which holds {@code held}, to {@code target} (a handoff):
+     * afterwards {@code held} is void and the returned grant — a later epoch, naming {@code target}
+     * as the primary — must be kept alive by the target ({@link HeldLease#adopt}); if it is not, it
+     * expires after the TTL like any lease. Returns null when {@code held} was no longer the lease.
+     *
+     * @throws IOException the service cannot be reached, or this kind of lease cannot move
+     */
+    Grant handOff(Grant held, PrimaryInfo target) throws IOException;
+
     /** Gives the lease up so another node can take it at once (clean shutdown). Best effort. */
     void release(Grant grant) throws IOException;
 

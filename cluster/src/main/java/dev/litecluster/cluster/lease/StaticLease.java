@@ -1,5 +1,6 @@
 package dev.litecluster.cluster.lease;
 
+import java.io.IOException;
 import java.time.Duration;
 
 /**
@@ -42,6 +43,12 @@ public final class StaticLease implements Lease {
     @Override
     public boolean renew(Grant grant) {
         return candidate;
+    }
+
+    @Override
+    public Grant handOff(Grant held, PrimaryInfo target) throws IOException {
+        throw new IOException("a static lease cannot be handed off: the primary is fixed in every node's config"
+                + " (use lease.type etcd or consul to move it)");
     }
 
     @Override

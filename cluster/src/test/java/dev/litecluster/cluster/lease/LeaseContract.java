@@ -137,6 +137,33 @@ abstract class LeaseContract {
     }
 
     /**
+     * A handoff moves the lease to the target in one step: the old grant is void at once, the new
+     * one names the target with a larger epoch, the target keeps it alive, nobody else can take it.
+     */
+    @Test
+    void aHandoffMovesTheLeaseToTheTargetWithALargerEpoch() throws Exception {
+        Lease a = lease();
+        Lease b = lease();
+        Lease c = lease();
+        Grant first = a.acquire(node("a"));
+        HeldLease heldByA = keep(a, first, System.nanoTime());
+        heldByA.stop();
+        long sent = System.nanoTime();
+        Grant moved = a.handOff(first, node("b"));
+        assertThat(moved).isNotNull();
+        assertThat(moved.epoch()).isGreaterThan(first.epoch());
+        assertThat(a.renew(first)).as("the old holder's grant is void").isFalse();
+        HeldLease heldByB = keep(b, moved, sent);
+        assertThat(c.primary().hostname()).isEqualTo("b");
+        assertThat(c.primary().epoch()).isEqualTo(moved.epoch());
+        Thread.sleep(TTL.multipliedBy(2).toMillis());
+        assertThat(heldByB.isValid()).as("the target keeps the moved lease alive").isTrue();
+        assertThat(c.acquire(node("c"))).isNull();
+        assertThat(a.handOff(first, node("c"))).as("a void grant cannot be handed off again").isNull();
+        assertThat(c.primary().hostname()).isEqualTo("b");
+    }
+
+    /**
      * A holder that stops renewing (paused, or cut off from the service) must stop acting as
      * primary before its lease can expire for others: its {@code isValid()} turns false, and its
      * loss is reported, strictly before another candidate's acquire succeeds.
@@ -207,6 +234,11 @@ abstract class LeaseContract {
                 throw new IOException("paused");
             }
             return lease.renew(grant);
+        }
+
+        @Override
+        public Grant handOff(Grant held, PrimaryInfo target) throws IOException {
+            return lease.handOff(held, target);
         }
 
         @Override

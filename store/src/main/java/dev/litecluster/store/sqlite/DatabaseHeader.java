@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /** The fields of SQLite's 100-byte database header that capture and apply rely on. */
@@ -40,6 +43,17 @@ public record DatabaseHeader(int pageSize, int changeCounter, int inHeaderPages,
             }
         }
         return parse(bytes);
+    }
+
+    /** Whether the database file at {@code path} exists and its header says WAL mode (write version 2). */
+    public static boolean isWalMode(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return false;
+        }
+        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
+            DatabaseHeader header = read(in);
+            return header != null && header.writeVersion() == 2;
+        }
     }
 
     /**
