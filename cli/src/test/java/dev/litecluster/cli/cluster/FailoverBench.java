@@ -4,11 +4,14 @@ import dev.litecluster.cluster.lease.EtcdCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -16,7 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Crash failover time (issue 6's benchmark; run by {@code bench/failover/run.sh}, skipped
  * otherwise): three candidates on a real etcd, a writer trying every node in turn; kill -9 of the
  * primary, time until another node acknowledges a write; the killed node rejoins; repeated
- * {@code BENCH_RUNS} times (default 20) for each TTL. Prints one table.
+ * {@code BENCH_RUNS} times (default 20) for each TTL; then as many handoffs under a writer. Prints the tables.
  */
 class FailoverBench {
     @TempDir
@@ -34,10 +37,56 @@ class FailoverBench {
             rows.add("| %d s | %d | %d | %d | %d |".formatted(ttl, times.size(), sorted.getFirst(),
                     sorted.get(sorted.size() / 2), sorted.getLast()));
         }
+        List<List<Long>> pauses = handoffPauses(root.resolve("handoff"), runs);
         System.out.println("\nkill -9 of the primary -> first write acknowledged by the new primary (ms)");
         System.out.println("| lease TTL | runs | min | median | max |");
         System.out.println("|---|---|---|---|---|");
         rows.forEach(System.out::println);
+        System.out.println("\nhandoff under a writer (ms)");
+        System.out.println("| measure | runs | min | median | max |");
+        System.out.println("|---|---|---|---|---|");
+        System.out.println(row("writes frozen (node's report)", pauses.get(0)));
+        System.out.println(row("longest gap between the writer's commits", pauses.get(1)));
+    }
+
+    private static String row(String label, List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return "| %s | %d | %d | %d | %d |".formatted(label, sorted.size(), sorted.getFirst(),
+                sorted.get(sorted.size() / 2), sorted.getLast());
+    }
+
+    /**
+     * Handoffs round the three nodes while a writer (busy_timeout 2 s, following whichever node takes
+     * writes) runs: the freeze the primary reports, and the longest gap the writer saw.
+     */
+    private static List<List<Long>> handoffPauses(Path root, int runs) throws Exception {
+        List<Long> frozen = new ArrayList<>();
+        List<Long> gaps = new ArrayList<>();
+        Pattern paused = Pattern.compile("writes paused (\\d+) ms");
+        try (LeaseCluster cluster = LeaseCluster.start(root, 3, Duration.ofSeconds(5))) {
+            ClusterNode first = cluster.awaitPrimary(Duration.ofSeconds(30));
+            TestCluster.sqlite3(first.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            try (AckedWriter writer = new AckedWriter(cluster.nodes()).start()) {
+                for (int run = 0; run < runs; run++) {
+                    ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(30));
+                    ClusterNode target = cluster.nodes().get((cluster.nodes().indexOf(primary) + 1) % cluster.nodes().size());
+                    writer.awaitAcks(writer.acks().size() + 100, Duration.ofSeconds(30));
+                    long before = System.nanoTime();
+                    HttpResponse<String> answer = LeaseCluster.handOff(primary, target);
+                    Matcher m = paused.matcher(answer.body());
+                    if (answer.statusCode() != 200 || !m.find()) {
+                        System.out.printf("handoff run %d failed: %s%n", run + 1, answer.body().strip());
+                        continue;
+                    }
+                    writer.awaitAcks(writer.acks().size() + 100, Duration.ofSeconds(30));
+                    frozen.add(Long.parseLong(m.group(1)));
+                    gaps.add(HandoffTest.longestGapMillis(writer.acks(), before));
+                    System.out.printf("handoff run %d: %s; writer's longest gap %d ms%n", run + 1, answer.body().strip(), gaps.getLast());
+                }
+            }
+        }
+        return List.of(frozen, gaps);
     }
 
     private static List<Long> measure(Path root, Duration ttl, int runs) throws Exception {

@@ -5,9 +5,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +28,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class HandoffTest {
     /** Long enough that an election after a lease expiry cannot be mistaken for a handoff. */
     private static final Duration TTL = Duration.ofSeconds(10);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     Path root;
@@ -50,9 +46,7 @@ class HandoffTest {
             try (writer) {
                 writer.awaitAcks(200, Duration.ofSeconds(60));
                 long before = System.nanoTime();
-                HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(old.url() + "/handoff?to=" + target.name()))
-                        .header("Authorization", "Bearer " + TestCluster.SECRET).POST(HttpRequest.BodyPublishers.noBody())
-                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> answer = LeaseCluster.handOff(old, target);
                 long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
                 System.out.println("handoff: " + answer.body().strip() + " (request took " + took + " ms)");
                 assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -140,7 +134,7 @@ class HandoffTest {
         }
     }
 
-    private static long longestGapMillis(List<AckedWriter.Ack> acks, long after) {
+    static long longestGapMillis(List<AckedWriter.Ack> acks, long after) {
         long gap = 0;
         long previous = 0;
         for (AckedWriter.Ack ack : acks) {

@@ -255,6 +255,13 @@ final class LeaseCluster implements AutoCloseable {
             java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
                     java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
 
+    /** {@code POST /handoff?to=} on {@code primary}: the HTTP status and the report line. */
+    static HttpResponse<String> handOff(ClusterNode primary, ClusterNode target) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(primary.url() + "/handoff?to=" + target.name()))
+                .header("Authorization", "Bearer " + TestCluster.SECRET).POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Cuts {@code node} off from every etcd member (it still reaches the other nodes). */
     void partitionFromEtcd(ClusterNode node) {
         proxies.get(node).forEach(PartitionProxy::cut);
