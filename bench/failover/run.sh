@@ -6,7 +6,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
 "$repo/scripts/setup"
-./mvnw -B -q -pl ltx,fuse,store,fs,cluster install -DskipTests
+./mvnw -B -q -pl ltx,fuse,store,fs,cluster -am install -DskipTests
 LITECLUSTER_BENCH=1 ./mvnw -B -q -pl cli verify -Dtest=FailoverBench -Dsurefire.failIfNoSpecifiedTests=false
 out="$repo/cli/target/surefire-reports/dev.litecluster.cli.cluster.FailoverBench-output.txt"
 grep -E "^(ttl [0-9]+ s, run|handoff run)" "$out"

@@ -34,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** A running node: its data directory, its mount, and its HTTP API. */
 final class Node implements AutoCloseable {
@@ -104,7 +105,9 @@ final class Node implements AutoCloseable {
                             new Member(name, self.advertiseUrl(), config.lease.candidate),
                             database -> new ReplicaApplier(mountDir, database.name(), database.files().database()), scratch),
                     config.lease.type.equals("static") ? Duration.ZERO // one fixed primary: nothing to race for
-                            : GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait));
+                            : GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait),
+                    new Members(store.dir().resolve("members.json"), self.advertiseUrl(), config.http.secret),
+                    () -> txids(store));
             mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, roles.view()));
             api = new NodeApi(config.http.addr, config.http.secret);
             roles.register(api);
@@ -181,6 +184,14 @@ final class Node implements AutoCloseable {
                 });
     }
 
+    private static Map<String, Long> txids(Store store) {
+        Map<String, Long> txids = new java.util.TreeMap<>();
+        for (Database database : store.databases()) {
+            txids.put(database.name(), database.position().txid());
+        }
+        return txids;
+    }
+
     private static String name(Request request) throws ApiException {
         String name = Request.extractQueryParameters(request).getValue("name");
         if (name == null) {
@@ -197,7 +208,8 @@ final class Node implements AutoCloseable {
         }).toList();
         ReplicationServer server = roles.server();
         ReplicationClient client = roles.client();
-        return new NodeStatus(selfName(config), server != null ? "primary" : "replica", config.lease.advertiseUrl,
+        return new NodeStatus(selfName(config), server != null ? "primary" : "replica", config.lease.candidate,
+                config.lease.advertiseUrl,
                 store.identity().clusterId(),
                 databases, server != null ? server.peers() : List.of(),
                 client != null ? client.primaryHostname() : null, client != null ? client.lagMillis() : 0);

@@ -2,6 +2,7 @@ package dev.litecluster.cli;
 
 import dev.litecluster.cluster.ApiException;
 import dev.litecluster.cluster.NodeApi;
+import dev.litecluster.cluster.PeerStatus;
 import dev.litecluster.cluster.ReplicationClient;
 import dev.litecluster.cluster.ReplicationServer;
 import dev.litecluster.cluster.lease.Grant;
@@ -17,7 +18,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.LongFunction;
 
 /**
@@ -31,6 +35,9 @@ import java.util.function.LongFunction;
 final class RoleManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoleManager.class);
     static final long TICK_MILLIS = 100;
+    private static final long LEARN_EVERY_NANOS = 2_000_000_000L;
+    /** How many catch-up waits a candidate leaves a free lease to a reachable one with newer data. */
+    private static final int DEFER_WAITS = 3;
 
     private final Lease lease;
     private final boolean candidate;
@@ -38,6 +45,11 @@ final class RoleManager implements AutoCloseable {
     private final LongFunction<ReplicationServer> servers;
     private final Function<PrimaryInfo, ReplicationClient> clients;
     private final long catchUpWaitNanos;
+    private final Members members;
+    private final Supplier<Map<String, Long>> positions;
+    /** When the member list was last refreshed from the primary. */
+    private long learnedAt;
+    private List<String> deferredTo = List.of();
     private final Object wake = new Object();
     private final Thread thread;
     private volatile HeldLease held;
@@ -58,16 +70,22 @@ final class RoleManager implements AutoCloseable {
      * @param servers a replication server for the given epoch (not yet serving)
      * @param clients a replication client following the given primary (not yet started)
      * @param catchUpWait how long a candidate that has not been in sync with a primary lately waits
-     *                    before taking a free lease, so that a node that was in sync wins instead
+     *                    before taking a free lease, so that a node that was in sync wins instead; and
+     *                    how long any candidate leaves a free lease to reachable candidates with newer data
+     * @param members     the other nodes, to ask what they have
+     * @param positions   this node's TXID per database
      */
     RoleManager(Lease lease, boolean candidate, PrimaryInfo self, LongFunction<ReplicationServer> servers,
-                Function<PrimaryInfo, ReplicationClient> clients, Duration catchUpWait) {
+                Function<PrimaryInfo, ReplicationClient> clients, Duration catchUpWait, Members members,
+                Supplier<Map<String, Long>> positions) {
         this.lease = lease;
         this.candidate = candidate;
         this.self = self;
         this.servers = servers;
         this.clients = clients;
         this.catchUpWaitNanos = catchUpWait.toNanos();
+        this.members = members;
+        this.positions = positions;
         this.thread = new Thread(this::run, "role-manager");
         this.thread.setDaemon(true);
     }
@@ -167,16 +185,24 @@ final class RoleManager implements AutoCloseable {
         }
         try {
             long now = System.nanoTime();
+            boolean learn = now - learnedAt >= LEARN_EVERY_NANOS;
             if (held != null) {
                 inSyncAt = now;
                 if (!held.isValid()) {
                     demote();
+                } else if (learn && server != null) {
+                    members.learn(server.peers().stream().map(PeerStatus::url).toList());
+                    learnedAt = now;
                 }
                 return;
             }
             ReplicationClient connected = client;
             if (connected != null && connected.primaryHostname() != null) {
                 inSyncAt = now;
+                if (learn) {
+                    members.learnFrom(followed.advertiseUrl());
+                    learnedAt = now;
+                }
             }
             PrimaryInfo primary = lease.primary();
             noPrimarySince = primary != null ? 0 : noPrimarySince != 0 ? noPrimarySince : now;
@@ -202,16 +228,31 @@ final class RoleManager implements AutoCloseable {
     }
 
     /**
-     * Whether this candidate may take a free lease now: it was primary or connected to the primary
-     * recently (so it has what the others have, up to the replication lag), or no node has taken the
-     * lease for the catch-up wait (every node is stale: the freshest of them is what there is). A
-     * node that starts with old data therefore does not win against one that was in sync — the Fly
-     * autostop hazard, where a stale machine took the lease and newer data was discarded.
+     * Whether this candidate may take a free lease now: no reachable candidate has newer data (for up
+     * to three catch-up waits), and it was primary or connected to the primary recently (so it has
+     * what the others have, up to the replication lag) or no node has taken the lease for the
+     * catch-up wait (a fresher node is not coming: what there is must do). A node that starts with old data therefore does not win
+     * against one that has more — the Fly autostop hazard, where a stale machine took the lease and
+     * newer data was discarded.
      */
     private boolean caughtUp(long now) {
+        boolean waited = now - noPrimarySince >= catchUpWaitNanos;
+        // A fresher candidate that can be reached will take the lease when its own wait ends; only if it
+        // has not after several waits (it may be cut off from the lease service) does this node go ahead.
+        boolean stopDeferring = now - noPrimarySince >= DEFER_WAITS * catchUpWaitNanos;
+        List<String> fresher = stopDeferring ? List.of() : members.fresherCandidates(positions.get());
+        if (!fresher.isEmpty()) {
+            if (!fresher.equals(deferredTo)) {
+                LOG.info("no primary; leaving the lease to candidates with newer data for up to {} ms: {}",
+                        TimeUnit.NANOSECONDS.toMillis(DEFER_WAITS * catchUpWaitNanos), String.join(", ", fresher));
+                deferredTo = fresher;
+            }
+            return false;
+        }
         boolean recentlyInSync = inSyncAt != 0 && now - inSyncAt <= catchUpWaitNanos + 2 * lease.ttl().toNanos();
-        if (recentlyInSync || now - noPrimarySince >= catchUpWaitNanos) {
+        if (recentlyInSync || waited) {
             waitLogged = false;
+            deferredTo = List.of();
             return true;
         }
         if (!waitLogged) {
@@ -366,6 +407,7 @@ final class RoleManager implements AutoCloseable {
                 held = null;
             }
             lease.close();
+            members.close();
         }
     }
 }

@@ -3,7 +3,8 @@ package dev.litecluster.cluster;
 import java.util.List;
 
 /** What {@code GET /status} reports about a node. */
-public record NodeStatus(String hostname, String role, String advertiseUrl, String clusterId, List<DatabaseStatus> databases,
+public record NodeStatus(String hostname, String role, boolean candidate, String advertiseUrl, String clusterId,
+                         List<DatabaseStatus> databases,
                          List<PeerStatus> peers, String primary, long lagMillis) {
 
     /** One database: its position and what its log holds. */

@@ -150,6 +150,45 @@ class FailoverTest {
         }
     }
 
+    /**
+     * The Fly autostop hazard: every node stops (crashes), and a stale candidate starts first. It
+     * must leave the lease to the candidate with newer data (known from the member list it kept),
+     * so that nothing committed is discarded.
+     */
+    @Test
+    void afterAFullStopAStaleCandidateLeavesTheLeaseToOneWithNewerData() throws Exception {
+        try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
+            ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(10));
+            TestCluster.sqlite3(primary.db(AckedWriter.DB), AckedWriter.SCHEMA);
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            Thread.sleep(3_000); // every node learns the member list from the primary
+            List<ClusterNode> replicas = cluster.nodes().stream().filter(n -> n != primary).toList();
+            ClusterNode stale = replicas.get(0);
+            ClusterNode fresh = replicas.get(1);
+            stale.kill();
+            for (int i = 1; i <= 20; i++) {
+                TestCluster.sqlite3(primary.db(AckedWriter.DB), "INSERT INTO acks VALUES (%d, 'late');".formatted(i));
+            }
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            primary.kill();
+            fresh.kill();
+            Thread.sleep(TTL.plusSeconds(1).toMillis()); // the lease expires
+            cluster.catchUpWait(Duration.ofSeconds(10));
+            int mark = stale.logMark();
+            for (ClusterNode node : List.of(stale, fresh)) {
+                node.unmountIfLeft();
+                node.start(); // the stale one first
+            }
+            cluster.await(fresh, "primary", Duration.ofSeconds(30));
+            assertThat(stale.logSince(mark)).as("the stale candidate says why it waits")
+                    .anyMatch(l -> l.contains("leaving the lease to candidates with newer data") && l.contains(fresh.name()));
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            assertThat(TestCluster.sqlite3(stale.db(AckedWriter.DB), "SELECT count(*) FROM acks;").strip()).isEqualTo("20");
+            assertThat(stale.data().resolve("lost")).doesNotExist();
+            assertThat(fresh.data().resolve("lost")).doesNotExist();
+        }
+    }
+
     /** Waits for the first write acknowledged after {@code after} by a node other than {@code not}; returns its time. */
     private static long awaitWriteAfter(AckedWriter writer, long after, String not, Duration timeout, LeaseCluster cluster)
             throws InterruptedException {

@@ -30,6 +30,7 @@ final class LeaseCluster implements AutoCloseable {
     private final EtcdCluster etcd;
     private final List<ClusterNode> nodes = new ArrayList<>();
     private final Duration ttl;
+    private Duration catchUpWait = Duration.ofSeconds(3);
     private final Thread cleanupOnExit = new Thread(this::close, "lease-cluster-cleanup");
     private final List<Long> stopped = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Map<ClusterNode, List<PartitionProxy>> proxies = new java.util.HashMap<>();
@@ -91,14 +92,22 @@ final class LeaseCluster implements AutoCloseable {
                 lease:
                   type: etcd
                   candidate: true
-                  catch-up-wait: 3s
+                  catch-up-wait: %ds
                   promote: %s
                   hostname: %s
                   advertise-url: "%s"
                   etcd: {endpoints: [%s], key: /litecluster-test/primary, ttl: %ds}
                 http: {addr: "127.0.0.1:%d", secret: %s}
-                """.formatted(node.mount(), node.data(), promote, node.name(), node.url(), endpoints, ttl.toSeconds(),
+                """.formatted(node.mount(), node.data(), catchUpWait.toSeconds(), promote, node.name(), node.url(), endpoints, ttl.toSeconds(),
                 node.port(), TestCluster.SECRET));
+    }
+
+    /** Rewrites every (stopped) node's config with {@code lease.catch-up-wait} = {@code wait}. */
+    void catchUpWait(Duration wait) throws IOException {
+        catchUpWait = wait;
+        for (ClusterNode node : nodes) {
+            configure(node);
+        }
     }
 
     List<ClusterNode> nodes() {
