@@ -63,6 +63,12 @@ final class AckedWriter implements AutoCloseable {
         }
     }
 
+    /** The ids the database on {@code node} holds. */
+    static java.util.Set<Long> storedIds(ClusterNode node) throws java.io.IOException, InterruptedException {
+        return TestCluster.sqlite3(node.db(DB), "SELECT id FROM acks;").lines().map(Long::parseLong)
+                .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+    }
+
     List<Ack> acks() {
         return new ArrayList<>(acks);
     }

@@ -1,11 +1,8 @@
 package dev.litecluster.cli.cluster;
 
-import dev.litecluster.cluster.lease.EtcdCluster;
 import dev.litecluster.ltx.LtxDecoder;
 import dev.litecluster.ltx.LtxHeader;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -15,7 +12,6 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 6's divergence proof (real etcd, three candidates): a primary commits transactions no
@@ -23,17 +19,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * own. When the old primary rejoins, it takes the new primary's snapshot — and the transactions
  * only it had are in {@code <data>/lost/<db>/<time>.ltx}, named in one log line, not dropped.
  */
-class DivergenceTest {
+class DivergenceTest extends EtcdLeaseTest {
     private static final Duration TTL = Duration.ofSeconds(2);
     private static final int UNREPLICATED = 5;
 
-    @TempDir
-    Path root;
-
-    @BeforeAll
-    static void needsEtcd() {
-        assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/setup installs etcd-server)");
-    }
 
     @Test
     void anOldPrimaryRejoiningWithTransactionsTheNewOneNeverHadKeepsThemInTheLostDirectory() throws Exception {

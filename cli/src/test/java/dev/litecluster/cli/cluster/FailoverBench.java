@@ -64,9 +64,7 @@ class FailoverBench {
         List<Long> gaps = new ArrayList<>();
         Pattern paused = Pattern.compile("writes paused (\\d+) ms");
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, Duration.ofSeconds(5))) {
-            ClusterNode first = cluster.awaitPrimary(Duration.ofSeconds(30));
-            TestCluster.sqlite3(first.db(AckedWriter.DB), AckedWriter.SCHEMA);
-            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            ClusterNode first = cluster.primaryWithAckTable();
             try (AckedWriter writer = new AckedWriter(cluster.nodes()).start()) {
                 for (int run = 0; run < runs; run++) {
                     ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(30));
@@ -92,9 +90,7 @@ class FailoverBench {
     private static List<Long> measure(Path root, Duration ttl, int runs) throws Exception {
         List<Long> times = new ArrayList<>();
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, ttl)) {
-            ClusterNode first = cluster.awaitPrimary(Duration.ofSeconds(30));
-            TestCluster.sqlite3(first.db(AckedWriter.DB), AckedWriter.SCHEMA);
-            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            ClusterNode first = cluster.primaryWithAckTable();
             for (int run = 0; run < runs; run++) {
                 ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(30));
                 cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(60));

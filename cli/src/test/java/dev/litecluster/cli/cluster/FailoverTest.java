@@ -1,45 +1,29 @@
 package dev.litecluster.cli.cluster;
 
-import dev.litecluster.cluster.lease.EtcdCluster;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 6's proof: three candidate nodes on an etcd lease (real 3-member etcd on loopback) under
  * write load. A crashed primary is replaced within the TTL plus a small margin; a paused primary
  * resumed after its TTL accepts not a single write.
  */
-class FailoverTest {
+class FailoverTest extends EtcdLeaseTest {
     private static final Duration TTL = Duration.ofSeconds(2);
     /** Detection (etcd expires leases on its own tick), the nodes' 100 ms lease poll, the writer's retry. */
     private static final Duration MARGIN = Duration.ofMillis(1500);
 
-    @TempDir
-    Path root;
-
-    @BeforeAll
-    static void needsEtcd() {
-        assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/setup installs etcd-server)");
-    }
 
     @Test
     void killNineOfThePrimaryUnderWritesFailsOverWithinTheTtlAndTheOldPrimaryRejoinsAsReplica() throws Exception {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
-            ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(10));
-            TestCluster.sqlite3(primary.db(AckedWriter.DB), AckedWriter.SCHEMA);
-            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            ClusterNode primary = cluster.primaryWithAckTable();
             try (AckedWriter writer = new AckedWriter(cluster.nodes()).start()) {
                 writer.awaitAcks(100, Duration.ofSeconds(30));
                 Thread.sleep(500);
@@ -64,9 +48,7 @@ class FailoverTest {
     @Test
     void aPausedPrimaryResumedAfterItsTtlAcceptsNoWrite() throws Exception {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
-            ClusterNode old = cluster.awaitPrimary(Duration.ofSeconds(10));
-            TestCluster.sqlite3(old.db(AckedWriter.DB), AckedWriter.SCHEMA);
-            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            ClusterNode old = cluster.primaryWithAckTable();
             List<ClusterNode> others = cluster.nodes().stream().filter(n -> n != old).toList();
             long stoppedAt;
             long resumedAt;
@@ -95,8 +77,7 @@ class FailoverTest {
             }
             cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
             ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(5));
-            Set<Long> stored = TestCluster.sqlite3(primary.db(AckedWriter.DB), "SELECT id FROM acks;").lines()
-                    .map(Long::parseLong).collect(Collectors.toCollection(HashSet::new));
+            Set<Long> stored = AckedWriter.storedIds(primary);
             List<Long> missing = toOthers.acks().stream().map(AckedWriter.Ack::id).filter(id -> !stored.contains(id)).toList();
             assertThat(missing).as("writes the new primary acknowledged but lost").isEmpty();
             // The old primary's acknowledged writes are all there but for any it had not streamed yet when it
@@ -118,9 +99,7 @@ class FailoverTest {
     @Test
     void aPrimaryCutOffFromEtcdStopsWritingBeforeAnotherNodeStarts() throws Exception {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL, true)) {
-            ClusterNode old = cluster.awaitPrimary(Duration.ofSeconds(10));
-            TestCluster.sqlite3(old.db(AckedWriter.DB), AckedWriter.SCHEMA);
-            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            ClusterNode old = cluster.primaryWithAckTable();
             List<ClusterNode> others = cluster.nodes().stream().filter(n -> n != old).toList();
             AckedWriter toOld = new AckedWriter(List.of(old)).start();
             AckedWriter toOthers = new AckedWriter(others).start();
@@ -143,8 +122,7 @@ class FailoverTest {
             cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
             assertThat(LeaseCluster.role(old)).as("the old primary follows after the partition heals").hasValue("replica");
             ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(5));
-            Set<Long> stored = TestCluster.sqlite3(primary.db(AckedWriter.DB), "SELECT id FROM acks;").lines()
-                    .map(Long::parseLong).collect(Collectors.toCollection(HashSet::new));
+            Set<Long> stored = AckedWriter.storedIds(primary);
             assertThat(toOthers.acks().stream().map(AckedWriter.Ack::id).filter(id -> !stored.contains(id)).toList())
                     .as("writes the new primary acknowledged but lost").isEmpty();
         }
@@ -158,9 +136,7 @@ class FailoverTest {
     @Test
     void afterAFullStopAStaleCandidateLeavesTheLeaseToOneWithNewerData() throws Exception {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
-            ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(10));
-            TestCluster.sqlite3(primary.db(AckedWriter.DB), AckedWriter.SCHEMA);
-            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            ClusterNode primary = cluster.primaryWithAckTable();
             Thread.sleep(3_000); // every node learns the member list from the primary
             List<ClusterNode> replicas = cluster.nodes().stream().filter(n -> n != primary).toList();
             ClusterNode stale = replicas.get(0);

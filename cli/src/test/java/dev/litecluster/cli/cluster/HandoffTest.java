@@ -1,21 +1,14 @@
 package dev.litecluster.cli.cluster;
 
-import dev.litecluster.cluster.lease.EtcdCluster;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 6's handoff proofs on three etcd-lease candidates (real etcd) under write load: {@code POST
@@ -25,22 +18,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * writer, following the primary, sees no error but SQLITE_BUSY retries and read-only refusals on
  * the node that just stopped being primary.
  */
-class HandoffTest {
+class HandoffTest extends EtcdLeaseTest {
     /** Long enough that an election after a lease expiry cannot be mistaken for a handoff. */
     private static final Duration TTL = Duration.ofSeconds(10);
 
-    @TempDir
-    Path root;
-
-    @BeforeAll
-    static void needsEtcd() {
-        assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/setup installs etcd-server)");
-    }
 
     @Test
     void handoffToANamedReplicaDuringWritesLosesNoAcknowledgedTransaction() throws Exception {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
-            ClusterNode old = prepared(cluster);
+            ClusterNode old = cluster.primaryWithAckTable();
             ClusterNode target = cluster.nodes().stream().filter(n -> n != old).toList().getLast();
             AckedWriter writer = new AckedWriter(cluster.nodes()).start();
             try (writer) {
@@ -64,7 +50,7 @@ class HandoffTest {
     @Test
     void aPrimaryStoppedWithSigtermHandsOffToACaughtUpCandidate() throws Exception {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
-            ClusterNode old = prepared(cluster);
+            ClusterNode old = cluster.primaryWithAckTable();
             int mark = old.logMark();
             AckedWriter writer = new AckedWriter(cluster.nodes()).start();
             try (writer) {
@@ -89,7 +75,7 @@ class HandoffTest {
     @Test
     void aRestartedCandidateWithPromoteTakesOverOnceCaughtUp() throws Exception {
         try (LeaseCluster cluster = LeaseCluster.start(root, 3, TTL)) {
-            ClusterNode primary = prepared(cluster);
+            ClusterNode primary = cluster.primaryWithAckTable();
             ClusterNode promoted = cluster.nodes().stream().filter(n -> n != primary).toList().getFirst();
             AckedWriter writer = new AckedWriter(cluster.nodes()).start();
             try (writer) {
@@ -107,14 +93,6 @@ class HandoffTest {
             }
             assertNoAcknowledgedWriteLost(cluster, primary, writer.acks());
         }
-    }
-
-    /** Waits for the primary, creates the table, and waits until every node has it. */
-    private static ClusterNode prepared(LeaseCluster cluster) throws Exception {
-        ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(10));
-        TestCluster.sqlite3(primary.db(AckedWriter.DB), AckedWriter.SCHEMA);
-        cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
-        return primary;
     }
 
     private static void awaitLogLine(ClusterNode node, int mark, String text) throws InterruptedException {
@@ -151,8 +129,7 @@ class HandoffTest {
             throws Exception {
         cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
         ClusterNode primary = cluster.awaitPrimary(Duration.ofSeconds(5));
-        Set<Long> stored = TestCluster.sqlite3(primary.db(AckedWriter.DB), "SELECT id FROM acks;").lines()
-                .map(Long::parseLong).collect(Collectors.toCollection(HashSet::new));
+        Set<Long> stored = AckedWriter.storedIds(primary);
         List<Long> missing = acks.stream().map(AckedWriter.Ack::id).filter(id -> !stored.contains(id)).toList();
         assertThat(acks).isNotEmpty();
         assertThat(missing).as("acknowledged writes missing from the final database").isEmpty();

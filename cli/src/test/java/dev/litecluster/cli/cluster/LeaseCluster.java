@@ -181,6 +181,14 @@ final class LeaseCluster implements AutoCloseable {
         }
     }
 
+    /** Waits for the primary, creates {@link AckedWriter}'s table on it, and waits until every node has it. */
+    ClusterNode primaryWithAckTable() throws IOException, InterruptedException {
+        ClusterNode primary = awaitPrimary(Duration.ofSeconds(30));
+        TestCluster.sqlite3(primary.db(AckedWriter.DB), AckedWriter.SCHEMA);
+        awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+        return primary;
+    }
+
     /** Waits until every running node shows the same position of {@code db} as the primary. */
     void awaitConverged(String db, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
