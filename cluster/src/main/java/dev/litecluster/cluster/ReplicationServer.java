@@ -72,10 +72,6 @@ public final class ReplicationServer {
         return this;
     }
 
-    public void register(NodeApi api) {
-        api.route("POST", "/stream", this::stream).route("POST", "/ack", this::ack).route("GET", "/checksums", this::checksums);
-    }
-
     /** Every replica heard from, with what it has acknowledged. */
     public List<PeerStatus> peers() {
         long now = System.currentTimeMillis();
