@@ -4,6 +4,7 @@ import dev.litecluster.ltx.Checksums;
 import dev.litecluster.ltx.LtxDecoder;
 import dev.litecluster.ltx.LtxHeader;
 import dev.litecluster.store.sqlite.DatabaseHeader;
+import dev.litecluster.store.sqlite.Freelist;
 import dev.litecluster.store.sqlite.HotJournal;
 import dev.litecluster.store.sqlite.WalFollower;
 import org.slf4j.Logger;
@@ -159,6 +160,8 @@ final class Recovery {
         }
         touched.or(lastPages);
         DatabaseHeader header = DatabaseHeader.read(database.databaseChannel());
+        // Freelist leaves the unfinished transaction reused were written without a journal copy.
+        touched.or(Freelist.pages(database.databaseChannel(), header.pageSize()));
         database.capture(header.pageSize(), header.pages(database.databaseChannel().size()), touched,
                 database::readDatabasePage, Database.WalRange.NONE);
     }
