@@ -66,8 +66,12 @@ public final class TxLog implements Closeable {
     private final long segmentAgeNanos;
     private final List<Segment> segments = new ArrayList<>();
     private FileChannel tail;
+    /** One append at a time (the database's lock orders them): its checksum and write buffer are reused. */
     private final CRC32C crc = new CRC32C();
+    private final ByteBuffer appendBuffer = ByteBuffer.allocate(1 << 16);
     private final ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER);
+    /** Records were appended since the last force (at open: a crashed process may have left some unsynced). */
+    private boolean unsynced = true;
 
     private TxLog(Path dir, long segmentLimit, Duration segmentAge) {
         this.dir = dir;
@@ -194,19 +198,25 @@ public final class TxLog implements Closeable {
         return new Append(segment, txid);
     }
 
-    /** One record being written at the end of the log. */
+    /**
+     * One record being written at the end of the log. The frame header comes first but is known only
+     * at {@link #commit()}: a record that fits the buffer goes out with its header in one write; a
+     * bigger one is streamed with the header's room left as zeros (an unreadable frame until then).
+     */
     public final class Append extends OutputStream {
         private final Segment segment;
         private final long txid;
         private final long start;
+        /** Where the buffer's first byte goes in the segment. */
         private long position;
-        private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        private final ByteBuffer buffer = appendBuffer;
 
         private Append(Segment segment, long txid) {
             this.segment = segment;
             this.txid = txid;
             this.start = segment.end;
-            this.position = start + FRAME_HEADER;
+            this.position = start;
+            buffer.clear().position(FRAME_HEADER);
             crc.reset();
         }
 
@@ -240,16 +250,27 @@ public final class TxLog implements Closeable {
         /** Writes the frame header: from now on the record is in the log. */
         public void commit() throws IOException {
             synchronized (TxLog.this) {
-                drain();
-                long length = position - start - FRAME_HEADER;
-                frameHeader.clear();
-                frameHeader.putInt(MAGIC).putInt((int) length).putLong(txid).putInt((int) crc.getValue()).flip();
-                while (frameHeader.hasRemaining()) {
-                    tail.write(frameHeader, start + frameHeader.position());
+                long end = position + buffer.position();
+                if (position == start) {
+                    putFrameHeader(buffer, end);
+                    drain();
+                } else {
+                    drain();
+                    frameHeader.clear();
+                    putFrameHeader(frameHeader, end);
+                    while (frameHeader.hasRemaining()) {
+                        tail.write(frameHeader, start + frameHeader.position());
+                    }
                 }
                 segment.add(start);
-                segment.end = position;
+                segment.end = end;
+                unsynced = true;
             }
+        }
+
+        /** Puts the frame header of the record ending at {@code end} at the start of {@code into} (its position unchanged). */
+        private void putFrameHeader(ByteBuffer into, long end) {
+            into.putInt(0, MAGIC).putInt(4, (int) (end - start - FRAME_HEADER)).putLong(8, txid).putInt(16, (int) crc.getValue());
         }
     }
 
@@ -270,12 +291,16 @@ public final class TxLog implements Closeable {
         }
     }
 
-    /** Makes everything appended so far durable. */
+    /** Makes everything appended so far durable; nothing to do (no fsync) when that is already so. */
     public synchronized void sync() throws IOException {
+        if (!unsynced) {
+            return;
+        }
         openTailIfNeeded();
         if (tail != null) {
             tail.force(false);
         }
+        unsynced = false;
     }
 
     /** The record of {@code txid} as a stream of LTX bytes. */

@@ -44,6 +44,36 @@ class TxLogTest {
     }
 
     @Test
+    void recordsSmallerAndBiggerThanTheWriteBufferInterleave() throws IOException {
+        String big = "0123456789abcdef".repeat(20_000); // 320 KB: streamed in several writes
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "small");
+            append(log, 2, big);
+            append(log, 3, "small again");
+            assertThat(read(log, 2)).isEqualTo(big);
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(3);
+            assertThat(read(log, 1)).isEqualTo("small");
+            assertThat(read(log, 2)).isEqualTo(big);
+            assertThat(read(log, 3)).isEqualTo("small again");
+        }
+    }
+
+    @Test
+    void uncommittedBigAppendLeavesNothing() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "a");
+            log.append(2).write(new byte[300_000]);
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(1);
+            append(log, 2, "b");
+            assertThat(read(log, 2)).isEqualTo("b");
+        }
+    }
+
+    @Test
     void outOfOrderAppendIsRefused() throws IOException {
         try (TxLog log = TxLog.open(dir)) {
             append(log, 1, "a");
