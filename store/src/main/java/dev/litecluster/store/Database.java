@@ -1,6 +1,7 @@
 package dev.litecluster.store;
 
 import dev.litecluster.ltx.Checksums;
+import dev.litecluster.ltx.Crc64;
 import dev.litecluster.ltx.LtxDecoder;
 import dev.litecluster.ltx.LtxEncoder;
 import dev.litecluster.ltx.LtxHeader;
@@ -274,7 +275,8 @@ public final class Database implements Closeable {
         LtxEncoder encoder = null;
         for (int p = candidates.nextSetBit(1); p >= 0; p = candidates.nextSetBit(p + 1)) {
             reader.read(p, page);
-            long sum = Checksums.page(p, page, 0, size);
+            long crc = Crc64.update(0, page, 0, size);
+            long sum = Checksums.pageFromCrc(p, crc, size);
             long old = full ? 0 : sums.page(p);
             if (!full && p <= oldPages && sum == old) {
                 continue;
@@ -283,7 +285,7 @@ public final class Database implements Closeable {
                 out = log.append(next);
                 encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
             }
-            encoder.writePage(p, page, 0);
+            encoder.writePage(p, page, 0, crc);
             post = Checksums.EMPTY | (post ^ old ^ sum);
             changedPages[changed] = p;
             changedSums[changed++] = sum;
