@@ -22,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.SortedMap;
 
 /**
  * One database on the primary: turns the file operations SQLite makes into transactions, one LTX
@@ -156,13 +155,9 @@ public final class Database implements Closeable {
     void captureWalCommit(WalFollower.Commit commit) throws IOException {
         BitSet candidates = new BitSet();
         commit.pageOffsets().keySet().forEach(candidates::set);
-        SortedMap<Integer, Long> offsets = commit.pageOffsets();
         capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, into) -> {
-            Long at = offsets.get(pgno);
-            if (at == null) {
+            if (!follower.readPage(commit, pgno, into)) {
                 readDatabasePage(pgno, into);
-            } else {
-                readFully(wal, into, follower.pageSize(), at);
             }
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
     }
