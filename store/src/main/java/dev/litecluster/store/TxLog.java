@@ -19,18 +19,24 @@ import java.util.zip.CRC32C;
 
 /**
  * The transaction log of one database: append-only segment files {@code %016x.seg} named by their
- * first TXID, one framed LTX record per transaction (DESIGN.md decision 6). Frame: magic "LCR1",
- * length u32, txid u64, crc32c u32 of the record, then the record. An in-memory index maps TXID to
+ * first TXID, one framed LTX record per transaction (DESIGN.md decision 6). Frame: magic "LCR2",
+ * length u64 (an imported 10 GiB database is one record), txid u64, crc32c u32 of the record, then
+ * the record. An in-memory index maps TXID to
  * offset. A record cut short by a crash (the torn tail) is dropped when the log is opened.
  */
 public final class TxLog implements Closeable {
-    static final int FRAME_HEADER = 20;
+    static final int FRAME_HEADER = 24;
+    private static final int LENGTH_AT = 4;
+    private static final int TXID_AT = 12;
+    private static final int CRC_AT = 20;
     /**
      * Exists while the log is open: found at open, the last close was a crash, and the last record
      * is checked against its CRC (a clean start does not read a possibly huge record).
      */
     private static final String OPEN_MARKER = "open";
-    private static final int MAGIC = 0x4c435231;
+    private static final int MAGIC = 0x4c435232;
+    /** "LCR1": the earlier frame, whose u32 length could not hold a record of 4 GiB or more. */
+    private static final int OLD_MAGIC = 0x4c435231;
     static final long SEGMENT_LIMIT = 64L << 20;
     /** By default a segment older than this is closed at the next append, so retention can delete by time. */
     public static final Duration SEGMENT_AGE = Duration.ofSeconds(60);
@@ -124,8 +130,12 @@ public final class TxLog implements Closeable {
             while (offset + FRAME_HEADER <= size) {
                 header.clear();
                 readFully(in, header, offset);
-                int length = header.getInt(4);
-                long txid = header.getLong(8);
+                if (offset == 0 && header.getInt(0) == OLD_MAGIC) {
+                    throw new IOException("transaction log segment " + segment.path + " has the old LCR1 framing; "
+                            + "restore the node from a snapshot");
+                }
+                long length = header.getLong(LENGTH_AT);
+                long txid = header.getLong(TXID_AT);
                 if (header.getInt(0) != MAGIC || length < 0 || offset + FRAME_HEADER + length > size
                         || txid != segment.firstTxid + segment.count) {
                     break;
@@ -151,14 +161,14 @@ public final class TxLog implements Closeable {
         CRC32C check = new CRC32C();
         ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
         long position = offset + FRAME_HEADER;
-        long end = position + header.getInt(4);
+        long end = position + header.getLong(LENGTH_AT);
         while (position < end) {
             chunk.clear().limit((int) Math.min(chunk.capacity(), end - position));
             readFully(in, chunk, position);
             position += chunk.remaining();
             check.update(chunk);
         }
-        return (int) check.getValue() == header.getInt(16);
+        return (int) check.getValue() == header.getInt(CRC_AT);
     }
 
     public boolean isEmpty() {
@@ -270,7 +280,8 @@ public final class TxLog implements Closeable {
 
         /** Puts the frame header of the record ending at {@code end} at the start of {@code into} (its position unchanged). */
         private void putFrameHeader(ByteBuffer into, long end) {
-            into.putInt(0, MAGIC).putInt(4, (int) (end - start - FRAME_HEADER)).putLong(8, txid).putInt(16, (int) crc.getValue());
+            into.putInt(0, MAGIC).putLong(LENGTH_AT, end - start - FRAME_HEADER).putLong(TXID_AT, txid)
+                    .putInt(CRC_AT, (int) crc.getValue());
         }
     }
 
@@ -315,7 +326,7 @@ public final class TxLog implements Closeable {
         try {
             ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
             readFully(in, header, offset);
-            return new BufferedInputStream(new RegionInputStream(in, offset + FRAME_HEADER, header.getInt(4)), 1 << 16);
+            return new BufferedInputStream(new RegionInputStream(in, offset + FRAME_HEADER, header.getLong(LENGTH_AT)), 1 << 16);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;

@@ -74,6 +74,24 @@ class TxLogTest {
     }
 
     @Test
+    void frameHoldsA64BitLength() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 7, "abc");
+        }
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.wrap(Files.readAllBytes(onlySegment()));
+        assertThat(new String(frame.array(), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("LCR2");
+        assertThat(frame.getLong(4)).as("length").isEqualTo(3);
+        assertThat(frame.getLong(12)).as("txid").isEqualTo(7);
+        assertThat(frame.capacity()).isEqualTo(TxLog.FRAME_HEADER + 3);
+    }
+
+    @Test
+    void segmentWithTheOldFramingIsRefused() throws IOException {
+        Files.write(dir.resolve("0000000000000001.seg"), "LCR1 and the rest of an old frame".getBytes(StandardCharsets.US_ASCII));
+        assertThatThrownBy(() -> TxLog.open(dir)).hasMessageContaining("old LCR1 framing");
+    }
+
+    @Test
     void outOfOrderAppendIsRefused() throws IOException {
         try (TxLog log = TxLog.open(dir)) {
             append(log, 1, "a");
