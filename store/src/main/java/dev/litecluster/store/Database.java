@@ -65,9 +65,11 @@ public final class Database implements Closeable {
     /** Opens a database directory whose log rolls to a new segment after {@code segmentAge}. */
     public static Database open(DatabaseFiles files, long nodeId, java.time.Duration segmentAge) throws IOException {
         Files.createDirectories(files.dir());
-        Database database = new Database(files, nodeId, TxLog.open(files.log(), TxLog.SEGMENT_LIMIT, segmentAge));
+        StateFile.State saved = new StateFile(files.state()).load();
+        Database database = new Database(files, nodeId,
+                TxLog.open(files.log(), TxLog.SEGMENT_LIMIT, segmentAge, saved == null ? 0 : saved.txid()));
         try {
-            new Recovery(database).run();
+            new Recovery(database, saved).run();
         } catch (IOException | RuntimeException e) {
             database.close();
             throw e;

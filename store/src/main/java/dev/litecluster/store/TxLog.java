@@ -87,14 +87,16 @@ public final class TxLog implements Closeable {
 
     /** Opens (creating if needed) the log in {@code dir}, indexing every segment and dropping a torn tail. */
     public static TxLog open(Path dir) throws IOException {
-        return open(dir, SEGMENT_LIMIT, SEGMENT_AGE);
+        return open(dir, SEGMENT_LIMIT, SEGMENT_AGE, 0);
     }
 
     /**
      * Opens the log, starting a new segment once the current one reaches {@code segmentLimit} bytes
-     * or has been appended to for {@code segmentAge}.
+     * or has been appended to for {@code segmentAge}. Records up to {@code syncedTxid} are known to
+     * have been made durable (the persisted checksum state names it): after a crash, the tail record
+     * is checked only when it is newer (reading back a huge imported record would take seconds).
      */
-    static TxLog open(Path dir, long segmentLimit, Duration segmentAge) throws IOException {
+    static TxLog open(Path dir, long segmentLimit, Duration segmentAge, long syncedTxid) throws IOException {
         Files.createDirectories(dir);
         TxLog log = new TxLog(dir, segmentLimit, segmentAge);
         Path marker = dir.resolve(OPEN_MARKER);
@@ -106,7 +108,7 @@ public final class TxLog implements Closeable {
         for (Path file : files) {
             long first = Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
             Segment segment = new Segment(file, first);
-            log.index(segment, crashed && file == files.getLast());
+            log.index(segment, crashed && file == files.getLast(), syncedTxid);
             if (segment.count == 0) {
                 Files.delete(file);
             } else {
@@ -122,7 +124,7 @@ public final class TxLog implements Closeable {
         return log;
     }
 
-    private void index(Segment segment, boolean verifyTail) throws IOException {
+    private void index(Segment segment, boolean crashedTail, long syncedTxid) throws IOException {
         try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = in.size();
             long offset = 0;
@@ -143,7 +145,8 @@ public final class TxLog implements Closeable {
                 segment.add(offset);
                 offset += FRAME_HEADER + length;
             }
-            if (verifyTail && segment.count > 0 && offset == size && !recordIntact(in, segment.offsets[segment.count - 1])) {
+            if (crashedTail && segment.count > 0 && segment.lastTxid() > syncedTxid && offset == size
+                    && !recordIntact(in, segment.offsets[segment.count - 1])) {
                 segment.count--;
                 offset = segment.offsets[segment.count];
             }
