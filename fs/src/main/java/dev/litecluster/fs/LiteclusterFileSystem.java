@@ -231,6 +231,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             if (r == 0) {
                 attr.set(st);
                 attr.ino = ROOT;
+                attr.timeoutNanos = CACHE_NANOS; // uncached, every path walk (each hot-journal check) would ask
             }
             return r;
         }
@@ -443,11 +444,6 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             }
         }
         return true;
-    }
-
-    @Override
-    public int flush(Request req, long nodeid, long fh, long lockOwner) {
-        return 0;
     }
 
     @Override

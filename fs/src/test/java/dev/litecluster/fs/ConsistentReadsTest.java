@@ -21,15 +21,17 @@ class ConsistentReadsTest {
     private static final String DB = "bank.db";
     private static final int ACCOUNTS = 10;
     private static final int TOTAL = ACCOUNTS * 1000;
-    private static final long WRITE_MILLIS = 3000;
+    private static final int TRANSFERS = 300;
 
-    /** Random transfers for a while, every tenth rolled back; prints how many it committed. */
+    /**
+     * A fixed number of random transfers (not a time span: under load, busy readers could leave a
+     * timed writer few commits), every tenth rolled back; prints how many it committed.
+     */
     private static final String WRITER = """
-            import random, sqlite3, sys, time
+            import random, sqlite3, sys
             c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-            end = time.time() + int(sys.argv[2]) / 1000
             commits = 0
-            while time.time() < end:
+            for i in range(int(sys.argv[2])):
                 a, b = random.sample(range(1, %d + 1), 2)
                 amount = random.randint(1, 500)
                 c.execute("BEGIN IMMEDIATE")
@@ -75,15 +77,15 @@ class ConsistentReadsTest {
                 for (int i = 0; i < 2; i++) {
                     readers.add(Clients.startPython(root.resolve("reader" + i + ".out"), READER, db, stop));
                 }
-                String commits = Clients.python(WRITER, db, WRITE_MILLIS).trim();
-                assertThat(Integer.parseInt(commits)).as("transfers committed").isGreaterThan(20);
+                String commits = Clients.python(WRITER, db, TRANSFERS).trim();
+                assertThat(Integer.parseInt(commits)).as("transfers committed").isGreaterThan(TRANSFERS / 2);
                 Files.createFile(stop);
                 for (int i = 0; i < readers.size(); i++) {
                     Process reader = readers.get(i);
                     assertThat(reader.waitFor(60, TimeUnit.SECONDS)).isTrue();
                     String output = Files.readString(root.resolve("reader" + i + ".out"));
                     assertThat(reader.exitValue()).as("reader %d: %s", i, output).isZero();
-                    assertThat(Integer.parseInt(output.trim())).as("reads by reader %d", i).isGreaterThan(20);
+                    assertThat(Integer.parseInt(output.trim())).as("reads by reader %d", i).isPositive();
                 }
             } finally {
                 readers.forEach(Process::destroyForcibly);

@@ -100,7 +100,8 @@ public final class FuseMount implements AutoCloseable {
     private static void clearStaleMount(Path path, boolean root) throws IOException {
         Statx st = new Statx();
         for (int attempt = 0; ; attempt++) {
-            int r = LibC.statx(path.toString(), st);
+            // Forced: a dead server's root attributes may still be cached, and only a request says ENOTCONN.
+            int r = LibC.statx(path.toString(), LibC.AT_STATX_FORCE_SYNC, st);
             if (r == -Errno.ENOTCONN && attempt < 16) {
                 log.info("clearing stale FUSE mount at {}", path);
                 detach(path, root);

@@ -35,6 +35,11 @@ public final class Checksums {
         return EMPTY | Crc64.update(Crc64.updateInt(0, pgno), page, off, pageSize);
     }
 
+    /** The page checksum from {@code pageCrc = Crc64.update(0, page)}: the page is not hashed again. */
+    public static long pageFromCrc(int pgno, long pageCrc, int pageSize) {
+        return EMPTY | Crc64.combine(Crc64.updateInt(0, pgno), pageCrc, pageSize);
+    }
+
     /** Replaces one page's contribution to a database checksum. */
     public static long update(long db, long oldPageSum, long newPageSum) {
         return EMPTY | (db ^ oldPageSum ^ newPageSum);

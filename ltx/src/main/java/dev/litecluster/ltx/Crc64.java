@@ -3,6 +3,8 @@ package dev.litecluster.ltx;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * CRC-64/ISO exactly as Go's {@code hash/crc64} with the {@code crc64.ISO} table: reflected polynomial
@@ -14,6 +16,8 @@ public final class Crc64 {
     /** Eight 256-entry tables back to back; one static final array lets the JIT drop the bounds checks. */
     private static final long[] T = tables();
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** Per length n, the linear map "run the CRC register over n zero bytes", as eight byte tables. */
+    private static final Map<Integer, long[]> ZERO_SHIFTS = new ConcurrentHashMap<>();
 
     private Crc64() {}
 
@@ -45,6 +49,39 @@ public final class Crc64 {
             c = T[(int) ((c ^ (value >>> shift)) & 0xff)] ^ (c >>> 8);
         }
         return ~c;
+    }
+
+    /**
+     * The CRC of {@code A ‖ B} from {@code crcA} (of A, or of anything A continues) and {@code crcB}
+     * (of B alone, {@code lengthB} bytes): zlib's {@code crc32_combine} for this polynomial. Lets one
+     * pass over a page serve several checksums that hash it after different prefixes.
+     */
+    public static long combine(long crcA, long crcB, int lengthB) {
+        long[] shift = ZERO_SHIFTS.computeIfAbsent(lengthB, Crc64::zeroShift);
+        long c = 0;
+        for (int k = 0; k < 8; k++) {
+            c ^= shift[k * 256 + (int) ((crcA >>> (8 * k)) & 0xff)];
+        }
+        return c ^ crcB;
+    }
+
+    private static long[] zeroShift(int length) {
+        long[] basis = new long[64];
+        for (int bit = 0; bit < 64; bit++) {
+            long c = 1L << bit;
+            for (int i = 0; i < length; i++) {
+                c = T[(int) (c & 0xff)] ^ (c >>> 8);
+            }
+            basis[bit] = c;
+        }
+        long[] shift = new long[8 * 256];
+        for (int k = 0; k < 8; k++) {
+            for (int b = 1; b < 256; b++) {
+                int low = Integer.numberOfTrailingZeros(b);
+                shift[k * 256 + b] = shift[k * 256 + (b & (b - 1))] ^ basis[8 * k + low];
+            }
+        }
+        return shift;
     }
 
     /** Table k maps a byte to its CRC contribution k bytes further back in the 8-byte word. */

@@ -39,14 +39,18 @@ public final class LtxEncoder {
 
     /** Writes page {@code pgno} from {@code buf[off..off+pageSize)}. */
     public void writePage(int pgno, byte[] buf, int off) throws IOException {
+        writePage(pgno, buf, off, Crc64.update(0, buf, off, header.pageSize()));
+    }
+
+    /** {@link #writePage(int, byte[], int)} for a caller that has hashed the page already: {@code pageCrc = Crc64.update(0, page)}. */
+    public void writePage(int pgno, byte[] buf, int off, long pageCrc) throws IOException {
         requireOpen();
         pages.accept(pgno, "");
         int pageSize = header.pageSize();
         int size = PageCodec.encode(compression, buf, off, pageSize, frame, LtxFormat.FRAME_HEADER_SIZE);
         frameView.putInt(0, pgno).putShort(4, LtxFormat.PAGE_FLAG_SIZE).putInt(LtxFormat.PAGE_HEADER_SIZE, size);
         // The file checksum covers the frame header and the page as stored uncompressed.
-        crc = Crc64.update(crc, frame, 0, LtxFormat.FRAME_HEADER_SIZE);
-        crc = Crc64.update(crc, buf, off, pageSize);
+        crc = Crc64.combine(Crc64.update(crc, frame, 0, LtxFormat.FRAME_HEADER_SIZE), pageCrc, pageSize);
         index.add(pgno, offset, LtxFormat.FRAME_HEADER_SIZE + size);
         write(frame, 0, LtxFormat.FRAME_HEADER_SIZE + size, false);
     }

@@ -18,6 +18,13 @@ class ChecksumsTest {
     }
 
     @Test
+    void pageChecksumFromThePagesCrcEqualsHashingItWithItsNumber() {
+        byte[] page = new byte[4096];
+        new java.util.Random(5).nextBytes(page);
+        assertThat(Checksums.pageFromCrc(77, Crc64.checksum(page), page.length)).isEqualTo(Checksums.page(77, page));
+    }
+
+    @Test
     void lockPageIsThePageHoldingTheOneGibibyteByte() {
         assertThat(Checksums.lockPage(512)).isEqualTo(2097153);
         assertThat(Checksums.lockPage(4096)).isEqualTo(262145);

@@ -44,6 +44,18 @@ class Crc64Test {
     }
 
     @Test
+    void combineEqualsTheCrcOfTheConcatenation() {
+        Random random = new Random(3);
+        for (int lengthB : new int[] {0, 1, 7, 8, 100, 4096, 65536}) {
+            byte[] data = new byte[lengthB + 50];
+            random.nextBytes(data);
+            long crcA = Crc64.update(0, data, 0, 50);
+            long crcB = Crc64.update(0, data, 50, lengthB);
+            assertThat(Crc64.combine(crcA, crcB, lengthB)).as("length %d", lengthB).isEqualTo(Crc64.checksum(data));
+        }
+    }
+
+    @Test
     void updateIntHashesFourBigEndianBytes() {
         assertThat(Crc64.updateInt(0, 0x01020304)).isEqualTo(Crc64.checksum(new byte[] {1, 2, 3, 4}));
     }

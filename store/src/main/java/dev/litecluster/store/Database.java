@@ -1,6 +1,7 @@
 package dev.litecluster.store;
 
 import dev.litecluster.ltx.Checksums;
+import dev.litecluster.ltx.Crc64;
 import dev.litecluster.ltx.LtxDecoder;
 import dev.litecluster.ltx.LtxEncoder;
 import dev.litecluster.ltx.LtxHeader;
@@ -21,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.SortedMap;
 
 /**
  * One database on the primary: turns the file operations SQLite makes into transactions, one LTX
@@ -65,9 +65,11 @@ public final class Database implements Closeable {
     /** Opens a database directory whose log rolls to a new segment after {@code segmentAge}. */
     public static Database open(DatabaseFiles files, long nodeId, java.time.Duration segmentAge) throws IOException {
         Files.createDirectories(files.dir());
-        Database database = new Database(files, nodeId, TxLog.open(files.log(), TxLog.SEGMENT_LIMIT, segmentAge));
+        StateFile.State saved = new StateFile(files.state()).load();
+        Database database = new Database(files, nodeId,
+                TxLog.open(files.log(), TxLog.SEGMENT_LIMIT, segmentAge, saved == null ? 0 : saved.txid()));
         try {
-            new Recovery(database).run();
+            new Recovery(database, saved).run();
         } catch (IOException | RuntimeException e) {
             database.close();
             throw e;
@@ -155,13 +157,9 @@ public final class Database implements Closeable {
     void captureWalCommit(WalFollower.Commit commit) throws IOException {
         BitSet candidates = new BitSet();
         commit.pageOffsets().keySet().forEach(candidates::set);
-        SortedMap<Integer, Long> offsets = commit.pageOffsets();
         capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, into) -> {
-            Long at = offsets.get(pgno);
-            if (at == null) {
+            if (!follower.readPage(commit, pgno, into)) {
                 readDatabasePage(pgno, into);
-            } else {
-                readFully(wal, into, follower.pageSize(), at);
             }
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
     }
@@ -274,7 +272,8 @@ public final class Database implements Closeable {
         LtxEncoder encoder = null;
         for (int p = candidates.nextSetBit(1); p >= 0; p = candidates.nextSetBit(p + 1)) {
             reader.read(p, page);
-            long sum = Checksums.page(p, page, 0, size);
+            long crc = Crc64.update(0, page, 0, size);
+            long sum = Checksums.pageFromCrc(p, crc, size);
             long old = full ? 0 : sums.page(p);
             if (!full && p <= oldPages && sum == old) {
                 continue;
@@ -283,7 +282,7 @@ public final class Database implements Closeable {
                 out = log.append(next);
                 encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
             }
-            encoder.writePage(p, page, 0);
+            encoder.writePage(p, page, 0, crc);
             post = Checksums.EMPTY | (post ^ old ^ sum);
             changedPages[changed] = p;
             changedSums[changed++] = sum;

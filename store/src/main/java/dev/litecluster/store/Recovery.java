@@ -3,7 +3,9 @@ package dev.litecluster.store;
 import dev.litecluster.ltx.Checksums;
 import dev.litecluster.ltx.LtxDecoder;
 import dev.litecluster.ltx.LtxHeader;
+import dev.litecluster.ltx.Position;
 import dev.litecluster.store.sqlite.DatabaseHeader;
+import dev.litecluster.store.sqlite.Freelist;
 import dev.litecluster.store.sqlite.HotJournal;
 import dev.litecluster.store.sqlite.WalFollower;
 import org.slf4j.Logger;
@@ -27,27 +29,33 @@ final class Recovery {
 
     private final Database database;
     private final TxLog log;
+    private final StateFile.State saved;
+    /** The position the state file holds: a recovery that ends there rewrites nothing (tens of MB for 10 GB). */
+    private final Position savedPosition;
 
-    Recovery(Database database) {
+    /** {@code saved} is the state file as the database was opened with (null: none). */
+    Recovery(Database database, StateFile.State saved) {
         this.database = database;
         this.log = database.log();
+        this.saved = saved;
+        this.savedPosition = saved == null ? null : new Position(saved.txid(), saved.checksums().checksum());
     }
 
     void run() throws IOException {
-        loadState();
+        loadState(saved);
         finishInterruptedApply();
         rollBackHotJournal();
         if (database.txid() == 0 && database.databaseChannel().size() > 0) {
             importExisting();
         }
         recoverWal();
-        if (database.txid() > 0) {
+        if (database.txid() > 0 && !database.position().equals(savedPosition)) {
             database.saveState();
         }
     }
 
-    private void loadState() throws IOException {
-        StateFile.State state = database.stateFile().load();
+    /** Restores {@code state} (null: none) and replays the log records after it. */
+    private void loadState(StateFile.State state) throws IOException {
         long last = log.lastTxid();
         if (state != null && state.txid() <= last && state.txid() >= log.firstTxid() - 1) {
             database.restore(state.txid(), state.pageSize(), state.checksums());
@@ -153,12 +161,14 @@ final class Recovery {
         BitSet lastPages = pagesOf(last);
         if (!matchesDatabase(lastPages)) {
             log.truncateAfter(last - 1);
-            loadState();
+            loadState(database.stateFile().load()); // the replay above changed the loaded checksums in place
             LOG.warn("database {}: txid {} was rolled back by its hot journal after a crash; dropped it from the log",
                     database.name(), last);
         }
         touched.or(lastPages);
         DatabaseHeader header = DatabaseHeader.read(database.databaseChannel());
+        // Freelist leaves the unfinished transaction reused were written without a journal copy.
+        touched.or(Freelist.pages(database.databaseChannel(), header.pageSize()));
         database.capture(header.pageSize(), header.pages(database.databaseChannel().size()), touched,
                 database::readDatabasePage, Database.WalRange.NONE);
     }

@@ -19,18 +19,24 @@ import java.util.zip.CRC32C;
 
 /**
  * The transaction log of one database: append-only segment files {@code %016x.seg} named by their
- * first TXID, one framed LTX record per transaction (DESIGN.md decision 6). Frame: magic "LCR1",
- * length u32, txid u64, crc32c u32 of the record, then the record. An in-memory index maps TXID to
+ * first TXID, one framed LTX record per transaction (DESIGN.md decision 6). Frame: magic "LCR2",
+ * length u64 (an imported 10 GiB database is one record), txid u64, crc32c u32 of the record, then
+ * the record. An in-memory index maps TXID to
  * offset. A record cut short by a crash (the torn tail) is dropped when the log is opened.
  */
 public final class TxLog implements Closeable {
-    static final int FRAME_HEADER = 20;
+    static final int FRAME_HEADER = 24;
+    private static final int LENGTH_AT = 4;
+    private static final int TXID_AT = 12;
+    private static final int CRC_AT = 20;
     /**
      * Exists while the log is open: found at open, the last close was a crash, and the last record
      * is checked against its CRC (a clean start does not read a possibly huge record).
      */
     private static final String OPEN_MARKER = "open";
-    private static final int MAGIC = 0x4c435231;
+    private static final int MAGIC = 0x4c435232;
+    /** "LCR1": the earlier frame, whose u32 length could not hold a record of 4 GiB or more. */
+    private static final int OLD_MAGIC = 0x4c435231;
     static final long SEGMENT_LIMIT = 64L << 20;
     /** By default a segment older than this is closed at the next append, so retention can delete by time. */
     public static final Duration SEGMENT_AGE = Duration.ofSeconds(60);
@@ -66,8 +72,12 @@ public final class TxLog implements Closeable {
     private final long segmentAgeNanos;
     private final List<Segment> segments = new ArrayList<>();
     private FileChannel tail;
+    /** One append at a time (the database's lock orders them): its checksum and write buffer are reused. */
     private final CRC32C crc = new CRC32C();
+    private final ByteBuffer appendBuffer = ByteBuffer.allocate(1 << 16);
     private final ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER);
+    /** Records were appended since the last force (at open: a crashed process may have left some unsynced). */
+    private boolean unsynced = true;
 
     private TxLog(Path dir, long segmentLimit, Duration segmentAge) {
         this.dir = dir;
@@ -77,14 +87,16 @@ public final class TxLog implements Closeable {
 
     /** Opens (creating if needed) the log in {@code dir}, indexing every segment and dropping a torn tail. */
     public static TxLog open(Path dir) throws IOException {
-        return open(dir, SEGMENT_LIMIT, SEGMENT_AGE);
+        return open(dir, SEGMENT_LIMIT, SEGMENT_AGE, 0);
     }
 
     /**
      * Opens the log, starting a new segment once the current one reaches {@code segmentLimit} bytes
-     * or has been appended to for {@code segmentAge}.
+     * or has been appended to for {@code segmentAge}. Records up to {@code syncedTxid} are known to
+     * have been made durable (the persisted checksum state names it): after a crash, the tail record
+     * is checked only when it is newer (reading back a huge imported record would take seconds).
      */
-    static TxLog open(Path dir, long segmentLimit, Duration segmentAge) throws IOException {
+    static TxLog open(Path dir, long segmentLimit, Duration segmentAge, long syncedTxid) throws IOException {
         Files.createDirectories(dir);
         TxLog log = new TxLog(dir, segmentLimit, segmentAge);
         Path marker = dir.resolve(OPEN_MARKER);
@@ -96,7 +108,7 @@ public final class TxLog implements Closeable {
         for (Path file : files) {
             long first = Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
             Segment segment = new Segment(file, first);
-            log.index(segment, crashed && file == files.getLast());
+            log.index(segment, crashed && file == files.getLast(), syncedTxid);
             if (segment.count == 0) {
                 Files.delete(file);
             } else {
@@ -112,7 +124,7 @@ public final class TxLog implements Closeable {
         return log;
     }
 
-    private void index(Segment segment, boolean verifyTail) throws IOException {
+    private void index(Segment segment, boolean crashedTail, long syncedTxid) throws IOException {
         try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = in.size();
             long offset = 0;
@@ -120,8 +132,12 @@ public final class TxLog implements Closeable {
             while (offset + FRAME_HEADER <= size) {
                 header.clear();
                 readFully(in, header, offset);
-                int length = header.getInt(4);
-                long txid = header.getLong(8);
+                if (offset == 0 && header.getInt(0) == OLD_MAGIC) {
+                    throw new IOException("transaction log segment " + segment.path + " has the old LCR1 framing; "
+                            + "restore the node from a snapshot");
+                }
+                long length = header.getLong(LENGTH_AT);
+                long txid = header.getLong(TXID_AT);
                 if (header.getInt(0) != MAGIC || length < 0 || offset + FRAME_HEADER + length > size
                         || txid != segment.firstTxid + segment.count) {
                     break;
@@ -129,7 +145,8 @@ public final class TxLog implements Closeable {
                 segment.add(offset);
                 offset += FRAME_HEADER + length;
             }
-            if (verifyTail && segment.count > 0 && offset == size && !recordIntact(in, segment.offsets[segment.count - 1])) {
+            if (crashedTail && segment.count > 0 && segment.lastTxid() > syncedTxid && offset == size
+                    && !recordIntact(in, segment.offsets[segment.count - 1])) {
                 segment.count--;
                 offset = segment.offsets[segment.count];
             }
@@ -147,14 +164,14 @@ public final class TxLog implements Closeable {
         CRC32C check = new CRC32C();
         ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
         long position = offset + FRAME_HEADER;
-        long end = position + header.getInt(4);
+        long end = position + header.getLong(LENGTH_AT);
         while (position < end) {
             chunk.clear().limit((int) Math.min(chunk.capacity(), end - position));
             readFully(in, chunk, position);
             position += chunk.remaining();
             check.update(chunk);
         }
-        return (int) check.getValue() == header.getInt(16);
+        return (int) check.getValue() == header.getInt(CRC_AT);
     }
 
     public boolean isEmpty() {
@@ -194,19 +211,25 @@ public final class TxLog implements Closeable {
         return new Append(segment, txid);
     }
 
-    /** One record being written at the end of the log. */
+    /**
+     * One record being written at the end of the log. The frame header comes first but is known only
+     * at {@link #commit()}: a record that fits the buffer goes out with its header in one write; a
+     * bigger one is streamed with the header's room left as zeros (an unreadable frame until then).
+     */
     public final class Append extends OutputStream {
         private final Segment segment;
         private final long txid;
         private final long start;
+        /** Where the buffer's first byte goes in the segment. */
         private long position;
-        private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        private final ByteBuffer buffer = appendBuffer;
 
         private Append(Segment segment, long txid) {
             this.segment = segment;
             this.txid = txid;
             this.start = segment.end;
-            this.position = start + FRAME_HEADER;
+            this.position = start;
+            buffer.clear().position(FRAME_HEADER);
             crc.reset();
         }
 
@@ -240,16 +263,28 @@ public final class TxLog implements Closeable {
         /** Writes the frame header: from now on the record is in the log. */
         public void commit() throws IOException {
             synchronized (TxLog.this) {
-                drain();
-                long length = position - start - FRAME_HEADER;
-                frameHeader.clear();
-                frameHeader.putInt(MAGIC).putInt((int) length).putLong(txid).putInt((int) crc.getValue()).flip();
-                while (frameHeader.hasRemaining()) {
-                    tail.write(frameHeader, start + frameHeader.position());
+                long end = position + buffer.position();
+                if (position == start) {
+                    putFrameHeader(buffer, end);
+                    drain();
+                } else {
+                    drain();
+                    frameHeader.clear();
+                    putFrameHeader(frameHeader, end);
+                    while (frameHeader.hasRemaining()) {
+                        tail.write(frameHeader, start + frameHeader.position());
+                    }
                 }
                 segment.add(start);
-                segment.end = position;
+                segment.end = end;
+                unsynced = true;
             }
+        }
+
+        /** Puts the frame header of the record ending at {@code end} at the start of {@code into} (its position unchanged). */
+        private void putFrameHeader(ByteBuffer into, long end) {
+            into.putInt(0, MAGIC).putLong(LENGTH_AT, end - start - FRAME_HEADER).putLong(TXID_AT, txid)
+                    .putInt(CRC_AT, (int) crc.getValue());
         }
     }
 
@@ -270,12 +305,16 @@ public final class TxLog implements Closeable {
         }
     }
 
-    /** Makes everything appended so far durable. */
+    /** Makes everything appended so far durable; nothing to do (no fsync) when that is already so. */
     public synchronized void sync() throws IOException {
+        if (!unsynced) {
+            return;
+        }
         openTailIfNeeded();
         if (tail != null) {
             tail.force(false);
         }
+        unsynced = false;
     }
 
     /** The record of {@code txid} as a stream of LTX bytes. */
@@ -290,7 +329,7 @@ public final class TxLog implements Closeable {
         try {
             ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
             readFully(in, header, offset);
-            return new BufferedInputStream(new RegionInputStream(in, offset + FRAME_HEADER, header.getInt(4)), 1 << 16);
+            return new BufferedInputStream(new RegionInputStream(in, offset + FRAME_HEADER, header.getLong(LENGTH_AT)), 1 << 16);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;

@@ -44,6 +44,54 @@ class TxLogTest {
     }
 
     @Test
+    void recordsSmallerAndBiggerThanTheWriteBufferInterleave() throws IOException {
+        String big = "0123456789abcdef".repeat(20_000); // 320 KB: streamed in several writes
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "small");
+            append(log, 2, big);
+            append(log, 3, "small again");
+            assertThat(read(log, 2)).isEqualTo(big);
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(3);
+            assertThat(read(log, 1)).isEqualTo("small");
+            assertThat(read(log, 2)).isEqualTo(big);
+            assertThat(read(log, 3)).isEqualTo("small again");
+        }
+    }
+
+    @Test
+    void uncommittedBigAppendLeavesNothing() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 1, "a");
+            log.append(2).write(new byte[300_000]);
+        }
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(1);
+            append(log, 2, "b");
+            assertThat(read(log, 2)).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void frameHoldsA64BitLength() throws IOException {
+        try (TxLog log = TxLog.open(dir)) {
+            append(log, 7, "abc");
+        }
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.wrap(Files.readAllBytes(onlySegment()));
+        assertThat(new String(frame.array(), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("LCR2");
+        assertThat(frame.getLong(4)).as("length").isEqualTo(3);
+        assertThat(frame.getLong(12)).as("txid").isEqualTo(7);
+        assertThat(frame.capacity()).isEqualTo(TxLog.FRAME_HEADER + 3);
+    }
+
+    @Test
+    void segmentWithTheOldFramingIsRefused() throws IOException {
+        Files.write(dir.resolve("0000000000000001.seg"), "LCR1 and the rest of an old frame".getBytes(StandardCharsets.US_ASCII));
+        assertThatThrownBy(() -> TxLog.open(dir)).hasMessageContaining("old LCR1 framing");
+    }
+
+    @Test
     void outOfOrderAppendIsRefused() throws IOException {
         try (TxLog log = TxLog.open(dir)) {
             append(log, 1, "a");
@@ -96,8 +144,23 @@ class TxLogTest {
     }
 
     @Test
+    void tailKnownSyncedIsNotReadBackAfterACrash() throws IOException {
+        TxLog crashed = TxLog.open(dir); // never closed: the process died
+        append(crashed, 1, "first");
+        append(crashed, 2, "second");
+        Path segment = onlySegment();
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.seek(file.length() - 1);
+            file.write('X'); // a checksum mismatch, seen only if the record is read back
+        }
+        try (TxLog log = TxLog.open(dir, TxLog.SEGMENT_LIMIT, TxLog.SEGMENT_AGE, 2)) {
+            assertThat(log.lastTxid()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void truncateAfterAndRetentionWorkAcrossSegments() throws IOException {
-        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE)) {
+        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE, 0)) {
             for (long t = 1; t <= 10; t++) {
                 append(log, t, "a record of some length " + t);
             }
@@ -110,7 +173,7 @@ class TxLogTest {
             assertThat(log.firstTxid()).isGreaterThan(1).isLessThanOrEqualTo(5);
             assertThat(read(log, 5)).isEqualTo("a record of some length 5");
         }
-        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE)) {
+        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE, 0)) {
             assertThat(log.lastTxid()).isEqualTo(8);
             assertThat(read(log, 8)).isEqualTo("again 8");
         }
@@ -118,7 +181,7 @@ class TxLogTest {
 
     @Test
     void retentionKeepsRecentSegmentsAndTheTail() throws IOException {
-        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE)) {
+        try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE, 0)) {
             for (long t = 1; t <= 10; t++) {
                 append(log, t, "a record of some length " + t);
             }

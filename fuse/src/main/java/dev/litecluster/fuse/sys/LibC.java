@@ -25,6 +25,8 @@ public final class LibC {
     public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int AT_EMPTY_PATH = 0x1000;
+    /** statx: ask the filesystem even when the kernel holds cached attributes. */
+    public static final int AT_STATX_FORCE_SYNC = 0x2000;
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -267,10 +269,15 @@ public final class LibC {
 
     /** lstat-like statx of a path (symlinks not followed); the result is read with {@link Statx}. */
     public static int statx(String path, Statx out) {
+        return statx(path, 0, out);
+    }
+
+    /** {@link #statx(String, Statx)} with extra {@code AT_*} flags (such as {@link #AT_STATX_FORCE_SYNC}). */
+    public static int statx(String path, int flags, Statx out) {
         Scratch s = SCRATCH.get();
         MemorySegment p = cString(s.path0, path);
         if (p == null) return -Errno.ENAMETOOLONG;
-        return statx(s, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, out);
+        return statx(s, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW | flags, out);
     }
 
     /** fstat-like statx of an open descriptor. */

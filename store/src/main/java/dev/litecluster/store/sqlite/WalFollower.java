@@ -1,11 +1,15 @@
 package dev.litecluster.store.sqlite;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -22,10 +26,16 @@ public final class WalFollower {
     private static final int MAGIC_LE = 0x377f0682;
     private static final int MAGIC_BE = 0x377f0683;
 
-    /** One committed transaction: the newest frame of each page, and where it sits in the WAL. */
-    public record Commit(int commitPages, SortedMap<Integer, Long> pageOffsets, long walOffset, long walSize,
-                         int salt1, int salt2) {
+    /**
+     * One committed transaction: the newest frame of each page, where it sits in the WAL, and copies
+     * of (some of) those pages as they were validated; read them with {@link #readPage}.
+     */
+    public record Commit(int commitPages, SortedMap<Integer, Long> pageOffsets, Map<Integer, byte[]> pageCopies,
+                         long walOffset, long walSize, int salt1, int salt2) {
     }
+
+    /** At most this many bytes of page copies are held per {@link #afterWrite} call; other pages are read back. */
+    private static final int HELD_BYTES_LIMIT = 1 << 20;
 
     private final FileChannel wal;
     private boolean valid;
@@ -40,6 +50,8 @@ public final class WalFollower {
     private int pendingS1;
     private long pendingEnd;
     private final TreeMap<Integer, Long> pendingPages = new TreeMap<>();
+    private Map<Integer, byte[]> pendingCopies = new HashMap<>();
+    private long heldBytes;
     private byte[] frame = new byte[0];
 
     public WalFollower(FileChannel wal) {
@@ -64,6 +76,7 @@ public final class WalFollower {
     public void reset() {
         valid = false;
         pendingPages.clear();
+        pendingCopies.clear();
         committedEnd = pendingEnd = 0;
     }
 
@@ -91,6 +104,7 @@ public final class WalFollower {
      * whose commit frames are now valid, oldest first.
      */
     public List<Commit> afterWrite(long offset) throws IOException {
+        heldBytes = (long) pendingCopies.size() * pageSize;
         if (offset < HEADER_SIZE) {
             readHeader();
         } else if (valid && offset < pendingEnd) {
@@ -138,6 +152,7 @@ public final class WalFollower {
         pendingS1 = committedS1;
         pendingEnd = committedEnd;
         pendingPages.clear();
+        pendingCopies.clear();
     }
 
     private List<Commit> scanFrames() throws IOException {
@@ -158,18 +173,49 @@ public final class WalFollower {
             pendingS0 = sum.s0();
             pendingS1 = sum.s1();
             pendingPages.put(pgno, pendingEnd + FRAME_HEADER_SIZE);
+            holdCopy(pgno);
             pendingEnd += frame.length;
             int commitPages = h.getInt(4);
             if (commitPages != 0) {
-                commits.add(new Commit(commitPages, new TreeMap<>(pendingPages), committedEnd,
+                commits.add(new Commit(commitPages, new TreeMap<>(pendingPages), pendingCopies, committedEnd,
                         pendingEnd - committedEnd, salt1, salt2));
                 committedS0 = pendingS0;
                 committedS1 = pendingS1;
                 committedEnd = pendingEnd;
                 pendingPages.clear();
+                pendingCopies = new HashMap<>();
             }
         }
         return commits;
+    }
+
+    /** Keeps a copy of the page in the frame just validated, while the budget allows (its newest version always). */
+    private void holdCopy(int pgno) {
+        boolean replaces = pendingCopies.containsKey(pgno);
+        if (replaces || heldBytes + pageSize <= HELD_BYTES_LIMIT) {
+            pendingCopies.put(pgno, Arrays.copyOfRange(frame, FRAME_HEADER_SIZE, frame.length));
+            heldBytes += replaces ? 0 : pageSize;
+        }
+    }
+
+    /**
+     * Reads into {@code into} (one page) the version of page {@code pgno} that {@code commit} wrote:
+     * its held copy, else its frame in the WAL. Returns false when the commit did not write the page.
+     */
+    public boolean readPage(Commit commit, int pgno, byte[] into) throws IOException {
+        byte[] copy = commit.pageCopies().get(pgno);
+        if (copy != null) {
+            System.arraycopy(copy, 0, into, 0, pageSize);
+            return true;
+        }
+        Long at = commit.pageOffsets().get(pgno);
+        if (at == null) {
+            return false;
+        }
+        if (!readFully(into, at)) {
+            throw new EOFException("the WAL ends inside the frame of page " + pgno + " at " + at);
+        }
+        return true;
     }
 
     private boolean readFully(byte[] into, long position) throws IOException {

@@ -49,12 +49,16 @@ class WalFollowerTest {
             assertThat(follower.active()).isTrue();
             int pageSize = follower.pageSize();
             for (WalFollower.Commit commit : commits) {
+                assertThat(commit.pageCopies()).as("pages held from validation").isNotEmpty();
                 for (var page : commit.pageOffsets().entrySet()) {
+                    byte[] held = new byte[pageSize];
+                    assertThat(follower.readPage(commit, page.getKey(), held)).isTrue();
                     ByteBuffer data = ByteBuffer.allocate(pageSize);
                     wal.read(data, page.getValue());
-                    data.flip();
-                    db.write(data, (long) (page.getKey() - 1) * pageSize);
+                    assertThat(held).as("page %d as handed to capture vs its frame", page.getKey()).isEqualTo(data.array());
+                    db.write(ByteBuffer.wrap(held), (long) (page.getKey() - 1) * pageSize);
                 }
+                assertThat(follower.readPage(commit, commit.commitPages() + 1, new byte[pageSize])).isFalse();
                 db.truncate((long) commit.commitPages() * pageSize);
             }
         }
@@ -62,6 +66,30 @@ class WalFollowerTest {
              ResultSet r = c.createStatement().executeQuery("SELECT count(*), (SELECT integrity_check FROM pragma_integrity_check) FROM t")) {
             assertThat(r.getInt(1)).isEqualTo(20);
             assertThat(r.getString(2)).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void pagesBeyondTheHeldBudgetAreReadFromTheWal() throws Exception {
+        Path live = dir.resolve("big.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + live);
+             Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA wal_autocheckpoint=0");
+            s.execute("CREATE TABLE t(v BLOB)");
+            s.execute("INSERT INTO t VALUES (randomblob(3000000))");
+            try (FileChannel wal = FileChannel.open(dir.resolve("big.db-wal"), StandardOpenOption.READ)) {
+                WalFollower follower = new WalFollower(wal);
+                WalFollower.Commit big = follower.scanFromStart().getLast();
+                assertThat(big.pageCopies().size()).as("copies held").isPositive().isLessThan(big.pageOffsets().size());
+                for (var page : big.pageOffsets().entrySet()) {
+                    byte[] read = new byte[follower.pageSize()];
+                    assertThat(follower.readPage(big, page.getKey(), read)).isTrue();
+                    ByteBuffer frame = ByteBuffer.allocate(follower.pageSize());
+                    wal.read(frame, page.getValue());
+                    assertThat(read).as("page %d", page.getKey()).isEqualTo(frame.array());
+                }
+            }
         }
     }
 
