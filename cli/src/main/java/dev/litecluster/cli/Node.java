@@ -97,7 +97,7 @@ final class Node implements AutoCloseable {
             roles = new RoleManager(LeaseFactory.open(config, self), config.lease.candidate, self,
                     epoch -> new ReplicationServer(store, new SnapshotWriter(mountDir)::write, scratch, self.hostname()).epoch(epoch),
                     primary -> new ReplicationClient(store, primary.advertiseUrl(), config.http.secret, name, null,
-                            database -> new ReplicaApplier(mountDir, database.name(), database.files().database()), scratch),
+                            database -> new ReplicaApplier(mountDir, database.files()), scratch),
                     config.lease.type.equals("static") ? Duration.ZERO // one fixed primary: nothing to race for
                             : GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait));
             mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, roles.view()));
