@@ -1,7 +1,11 @@
 package dev.litecluster.cluster;
 
+import dev.litecluster.store.StagedRecord;
+
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +16,25 @@ import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 
 /**
- * Reads a replication stream on its own thread and stages each record or snapshot to a file, so
- * the replica applies everything received so far as one batch (one fsync, one round of locks)
- * while the next frames keep arriving. Without it a replica applies one record per round trip and
- * falls ever further behind a primary committing faster than that.
+ * Reads a replication stream on its own thread and stages each record or snapshot (in memory when
+ * small, else in a file), so the replica applies everything received so far as one batch (one
+ * fsync, one round of locks) while the next frames keep arriving. Without it a replica applies one
+ * record per round trip and falls ever further behind a primary committing faster than that.
  */
 final class FrameReceiver implements AutoCloseable {
-    /** A record or snapshot staged to {@code file}; the end of the stream has a null frame. */
-    record Staged(StreamFrame frame, Path file) {
+    /** A record or snapshot held in {@code bytes} or else in {@code file}; the end of the stream has a null frame. */
+    record Staged(StreamFrame frame, byte[] bytes, Path file) implements StagedRecord {
+        @Override
+        public InputStream open() throws IOException {
+            return bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file);
+        }
+
+        void delete() throws IOException {
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        }
+
         boolean joins(Staged batchStart) {
             return frame != null && frame.type() == StreamFrame.Type.RECORD
                     && batchStart.frame.type() == StreamFrame.Type.RECORD
@@ -27,9 +42,11 @@ final class FrameReceiver implements AutoCloseable {
         }
     }
 
-    private static final Staged END = new Staged(null, null);
+    private static final Staged END = new Staged(null, null, null);
     /** Frames staged ahead of the apply; a full queue stops reading (the primary's socket buffers then fill). */
     private static final int CAPACITY = 1024;
+    /** Larger payloads go to a file: at most CAPACITY of these are held in memory. */
+    private static final int IN_MEMORY_LIMIT = 64 << 10;
 
     private final DataInputStream in;
     private final Path scratch;
@@ -61,7 +78,7 @@ final class FrameReceiver implements AutoCloseable {
             for (StreamFrame frame = StreamFrame.readHeader(in); frame != null; frame = StreamFrame.readHeader(in)) {
                 onFrame.accept(frame);
                 if (frame.type() != StreamFrame.Type.HEARTBEAT) {
-                    queue.put(new Staged(frame, stage(frame)));
+                    queue.put(stage(frame));
                 }
             }
         } catch (Exception e) {
@@ -71,15 +88,20 @@ final class FrameReceiver implements AutoCloseable {
         }
     }
 
-    private Path stage(StreamFrame frame) throws IOException {
-        Path staged = Files.createTempFile(scratch, "replicated-", ".ltx");
-        try (OutputStream out = Files.newOutputStream(staged)) {
+    private Staged stage(StreamFrame frame) throws IOException {
+        if (frame.length() <= IN_MEMORY_LIMIT) {
+            byte[] bytes = new byte[(int) frame.length()];
+            in.readFully(bytes);
+            return new Staged(frame, bytes, null);
+        }
+        Path file = Files.createTempFile(scratch, "replicated-", ".ltx");
+        try (OutputStream out = Files.newOutputStream(file)) {
             frame.copyPayload(in, out);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(staged);
+            Files.deleteIfExists(file);
             throw e;
         }
-        return staged;
+        return new Staged(frame, null, file);
     }
 
     private void putEnd() {
@@ -140,7 +162,7 @@ final class FrameReceiver implements AutoCloseable {
             if (staged == END) {
                 ended = true;
             } else {
-                Files.deleteIfExists(staged.file());
+                staged.delete();
             }
         }
     }

@@ -21,7 +21,6 @@ import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -35,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A replica's side of replication: keeps a stream open to the primary, stages each record to a
- * file, and applies it only once it is complete and verified (DESIGN.md decisions 7 and 9). A
+ * A replica's side of replication: keeps a stream open to the primary, stages each record as it
+ * arrives, and applies it only once it is complete and verified (DESIGN.md decisions 7 and 9). A
  * record that does not fit (diverged) makes it ask for a snapshot; a corrupt one makes it
  * reconnect and receive it again. Problems are logged once, as one line, until they change.
  */
@@ -199,8 +198,7 @@ public final class ReplicationClient implements AutoCloseable {
         Database database = store.open(name);
         applying = true;
         try {
-            List<Path> files = batch.stream().map(FrameReceiver.Staged::file).toList();
-            database.applyReplicated(files, writers.computeIfAbsent(name, n -> writerFactory.apply(database)));
+            database.applyReplicated(batch, writers.computeIfAbsent(name, n -> writerFactory.apply(database)));
             needSnapshot.remove(name);
             ackIfDue(true);
             return true;
@@ -216,7 +214,7 @@ public final class ReplicationClient implements AutoCloseable {
             applying = false;
             lastContact = System.currentTimeMillis();
             for (FrameReceiver.Staged staged : batch) {
-                Files.deleteIfExists(staged.file());
+                staged.delete();
             }
         }
     }

@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -376,14 +375,14 @@ public final class Database implements Closeable {
      * and the result must reach the last record's post-apply checksum. A mismatch is a
      * {@link DivergenceException}: ask for a snapshot.
      */
-    public synchronized void applyReplicated(List<Path> records, ReplicaWriter writer) throws IOException {
+    public synchronized void applyReplicated(List<? extends StagedRecord> records, ReplicaWriter writer) throws IOException {
         List<LtxHeader> headers = new ArrayList<>(records.size());
         long expectedTxid = txid + 1;
         long expectedChecksum = position().checksum();
         long post = 0;
-        for (Path record : records) {
+        for (StagedRecord record : records) {
             LtxHeader header;
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(record))) {
+            try (InputStream in = new BufferedInputStream(record.open())) {
                 LtxDecoder decoder = new LtxDecoder(in);
                 header = decoder.header();
                 post = decoder.verify().postApplyChecksum();
@@ -408,7 +407,9 @@ public final class Database implements Closeable {
         }
         for (int i = 0; i < records.size(); i++) {
             TxLog.Append out = log.append(headers.get(i).maxTxid());
-            Files.copy(records.get(i), out);
+            try (InputStream in = records.get(i).open()) {
+                in.transferTo(out);
+            }
             out.commit();
         }
         log.sync();
@@ -422,7 +423,7 @@ public final class Database implements Closeable {
             // Newest record first, so only a page's last version is written. A page a record dropped
             // (shrink) and a later one brought back is in that later record: growth carries every new page.
             for (int i = records.size() - 1; i >= 0; i--) {
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(records.get(i)))) {
+                try (InputStream in = new BufferedInputStream(records.get(i).open())) {
                     LtxDecoder decoder = new LtxDecoder(in);
                     for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
                         if (p <= last.commit() && !written.get(p)) {
