@@ -18,11 +18,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes replicated transactions into a replica's database through the mount, under the locks a
- * SQLite writer takes, so the kernel's page cache and every reader's mmapped {@code -shm} stay
- * coherent (DESIGN.md decision 7). Rollback mode: PENDING, RESERVED and EXCLUSIVE on the database
- * file. WAL mode: WRITE, CKPT, RECOVER and every READ mark on {@code -shm}; then the WAL is
- * truncated and a fresh wal-index header with an empty WAL is published, so readers drop their cache.
+ * Writes replicated transactions into a replica's database under the locks a SQLite writer takes,
+ * taken through the mount (DESIGN.md decision 7). Pages go straight to the backing file and into
+ * the kernel's page cache of the mount ({@link MountPageCache}): no round trip through our own
+ * filesystem per page. Truncation, {@code -wal} and {@code -shm} go through the mount, so every
+ * reader's mmapped {@code -shm} stays coherent. Rollback mode: PENDING, RESERVED and EXCLUSIVE on
+ * the database file. WAL mode: WRITE, CKPT, RECOVER and every READ mark on {@code -shm}; then the
+ * WAL is truncated and a fresh wal-index header with an empty WAL is published, so readers drop
+ * their cache.
  */
 public final class ReplicaApplier implements ReplicaWriter {
     private static final int WAL_INDEX_VERSION = 3007000;
@@ -31,13 +34,17 @@ public final class ReplicaApplier implements ReplicaWriter {
 
     private final Path mountDir;
     private final DatabaseFiles files;
+    private final MountPageCache cache;
     /** Descriptors through the mount, kept open between transactions (-1 until first needed). */
     private int db = -1;
     private int shm = -1;
+    /** The backing database file (null until first needed). */
+    private FileChannel backing;
 
-    public ReplicaApplier(Path mountDir, DatabaseFiles files) {
+    public ReplicaApplier(Path mountDir, DatabaseFiles files, MountPageCache cache) {
         this.mountDir = mountDir;
         this.files = files;
+        this.cache = cache;
     }
 
     @Override
@@ -50,6 +57,9 @@ public final class ReplicaApplier implements ReplicaWriter {
         if (walMode && shm < 0) {
             shm = open(name + "-shm");
         }
+        if (backing == null) {
+            backing = FileChannel.open(files.database(), StandardOpenOption.WRITE);
+        }
         try (SqliteLocks locks = new SqliteLocks(name); Arena arena = Arena.ofConfined()) {
             if (walMode) {
                 locks.lock(shm, LibC.F_RDLCK, SqliteLocks.SHM_DMS, 1, "DMS");
@@ -60,15 +70,20 @@ public final class ReplicaApplier implements ReplicaWriter {
                 locks.lock(db, LibC.F_WRLCK, SqliteLocks.RESERVED, 1, "RESERVED");
                 locks.lock(db, LibC.F_WRLCK, SqliteLocks.SHARED_FIRST, SqliteLocks.SHARED_SIZE, "EXCLUSIVE");
             }
-            MemorySegment buffer = arena.allocate(pageSize);
             boolean[] walModeAfter = {walMode};
+            MountPageCache.Update update = cache.update(name);
             pages.forEach((pgno, page) -> {
                 if (pgno == 1) {
                     walModeAfter[0] = DatabaseHeader.parse(page).writeVersion() == 2;
                 }
-                MemorySegment.copy(page, 0, buffer, ValueLayout.JAVA_BYTE, 0, pageSize);
-                check(LibC.pwrite(db, buffer, pageSize, (long) (pgno - 1) * pageSize), "write page " + pgno);
+                long offset = (long) (pgno - 1) * pageSize;
+                ByteBuffer data = ByteBuffer.wrap(page, 0, pageSize);
+                while (data.hasRemaining()) {
+                    backing.write(data, offset + data.position());
+                }
+                update.written(offset, page);
             });
+            update.finish();
             long size = (long) commit * pageSize;
             if (Files.size(files.database()) != size) {
                 check(LibC.ftruncate(db, size), "truncate");
@@ -95,7 +110,11 @@ public final class ReplicaApplier implements ReplicaWriter {
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
+        if (backing != null) {
+            backing.close();
+            backing = null;
+        }
         if (db >= 0) {
             LibC.close(db);
             db = -1;
