@@ -13,6 +13,7 @@ import dev.litecluster.cluster.ReplicationClient;
 import dev.litecluster.cluster.ReplicationServer;
 import dev.litecluster.cluster.lease.PrimaryInfo;
 import dev.litecluster.fs.LiteclusterFileSystem;
+import dev.litecluster.fs.MountPageCache;
 import dev.litecluster.fs.ReplicaApplier;
 import dev.litecluster.fs.SnapshotWriter;
 import dev.litecluster.fuse.FuseMount;
@@ -99,16 +100,19 @@ final class Node implements AutoCloseable {
             Path scratch = Files.createDirectories(store.dir().resolve("tmp"));
             PrimaryInfo self = self(config);
             String name = selfName(config);
+            MountPageCache pageCache = new MountPageCache();
             roles = new RoleManager(LeaseFactory.open(config, self), config.lease.candidate, self,
                     epoch -> new ReplicationServer(store, new SnapshotWriter(mountDir)::write, scratch, self.hostname()).epoch(epoch),
                     primary -> new ReplicationClient(store, primary.advertiseUrl(), config.http.secret,
                             new Member(name, self.advertiseUrl(), config.lease.candidate),
-                            database -> new ReplicaApplier(mountDir, database.name(), database.files().database()), scratch),
+                            database -> new ReplicaApplier(mountDir, database.files(), pageCache), scratch),
                     config.lease.type.equals("static") ? Duration.ZERO // one fixed primary: nothing to race for
                             : GoDuration.parse("lease.catch-up-wait", config.lease.catchUpWait),
                     new Members(store.dir().resolve("members.json"), self.advertiseUrl(), config.http.secret),
                     () -> txids(store));
-            mount = FuseMount.mount(mountDir, new LiteclusterFileSystem(store, roles.view()));
+            LiteclusterFileSystem fs = new LiteclusterFileSystem(store, roles.view());
+            mount = FuseMount.mount(mountDir, fs);
+            pageCache.attach(fs, mount.notifier());
             api = new NodeApi(config.http.addr, config.http.secret);
             roles.register(api);
             RoleManager role = roles;

@@ -22,24 +22,21 @@ import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A replica's side of replication: keeps a stream open to the primary, stages each record to a
- * file, and applies it only once it is complete and verified (DESIGN.md decisions 7 and 9). A
+ * A replica's side of replication: keeps a stream open to the primary, stages each record as it
+ * arrives, and applies it only once it is complete and verified (DESIGN.md decisions 7 and 9). A
  * record that does not fit (diverged) makes it ask for a snapshot; a corrupt one makes it
  * reconnect and receive it again. Problems are logged once, as one line, until they change.
  */
@@ -58,7 +55,8 @@ public final class ReplicationClient implements AutoCloseable {
     private final Map<String, ReplicaWriter> writers = new HashMap<>();
     private final Path scratch;
     private final HttpClient http = new HttpClient();
-    private final Set<String> needSnapshot = new HashSet<>();
+    /** Read by acknowledgements from the receiving thread too. */
+    private final Set<String> needSnapshot = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean closed;
     private volatile long lastContact;
@@ -162,34 +160,17 @@ public final class ReplicationClient implements AutoCloseable {
                 lastProblem = null;
             }
             DataInputStream in = new DataInputStream(new BufferedInputStream(body, 1 << 16));
-            StreamFrame frame = StreamFrame.readHeader(in);
-            while (frame != null && !closed) {
-                lastContact = System.currentTimeMillis();
-                if (frame.type() == StreamFrame.Type.HEARTBEAT) {
-                    ackIfDue(false);
-                    frame = StreamFrame.readHeader(in);
-                    continue;
-                }
-                Batch batch = new Batch(frame);
-                try {
-                    batch.add(frame, in);
-                    // Records already received for the same database join the batch: one fsync, one lock.
-                    StreamFrame next = null;
-                    while (frame.type() == StreamFrame.Type.RECORD && batch.size() < MAX_BATCH && in.available() > 0) {
-                        next = StreamFrame.readHeader(in);
-                        if (next == null || next.type() != StreamFrame.Type.RECORD || !next.database().equals(frame.database())) {
-                            break;
-                        }
-                        batch.add(next, in);
-                        next = null;
-                    }
+            FrameReceiver receiver = new FrameReceiver(in, scratch, this::frameArrived).start();
+            try {
+                for (List<FrameReceiver.Staged> batch = receiver.nextBatch(MAX_BATCH); !batch.isEmpty() && !closed;
+                     batch = receiver.nextBatch(MAX_BATCH)) {
                     if (!apply(batch)) {
                         return; // reconnect: ask again from our position (or for a snapshot)
                     }
-                    frame = next != null ? next : StreamFrame.readHeader(in);
-                } finally {
-                    batch.delete();
                 }
+            } finally {
+                request.abort(new IOException("the replica closed the stream"));
+                receiver.close();
             }
         }
     }
@@ -208,31 +189,11 @@ public final class ReplicationClient implements AutoCloseable {
         LOG.info("joined cluster {}", cluster);
     }
 
-    /** Records of one database, staged to files, to apply together. */
-    private final class Batch {
-        final StreamFrame first;
-        final List<Path> files = new ArrayList<>();
-
-        Batch(StreamFrame first) {
-            this.first = first;
-        }
-
-        void add(StreamFrame frame, DataInputStream in) throws IOException {
-            Path staged = Files.createTempFile(scratch, "replicated-", ".ltx");
-            files.add(staged);
-            try (OutputStream out = Files.newOutputStream(staged)) {
-                frame.copyPayload(in, out);
-            }
-        }
-
-        int size() {
-            return files.size();
-        }
-
-        void delete() throws IOException {
-            for (Path file : files) {
-                Files.deleteIfExists(file);
-            }
+    /** On the receiving thread, as each frame's header arrives. */
+    private void frameArrived(StreamFrame frame) {
+        lastContact = System.currentTimeMillis();
+        if (frame.type() == StreamFrame.Type.HEARTBEAT) {
+            ackIfDue(false);
         }
     }
 
@@ -244,21 +205,22 @@ public final class ReplicationClient implements AutoCloseable {
         }
     }
 
-    /** Applies a batch; false when the stream must be reopened. */
-    private boolean apply(Batch batch) throws IOException {
-        String name = batch.first.database();
+    /** Applies a batch of staged frames of one database, then deletes them; false when the stream must be reopened. */
+    private boolean apply(List<FrameReceiver.Staged> batch) throws IOException {
+        StreamFrame first = batch.getFirst().frame();
+        String name = first.database();
         Database database = store.open(name);
         applying = true;
         try {
-            if (batch.first.type() == StreamFrame.Type.SNAPSHOT && database.position().txid() > 0) {
+            if (first.type() == StreamFrame.Type.SNAPSHOT && database.position().txid() > 0) {
                 keepLostTransactions(database);
             }
-            database.applyReplicated(batch.files, writers.computeIfAbsent(name, n -> writerFactory.apply(database)));
+            database.applyReplicated(batch, writers.computeIfAbsent(name, n -> writerFactory.apply(database)));
             needSnapshot.remove(name);
             ackIfDue(true);
             return true;
         } catch (LtxException e) {
-            problem("rejected a corrupt " + batch.first.type().name().toLowerCase() + " of " + name
+            problem("rejected a corrupt " + first.type().name().toLowerCase() + " of " + name
                     + " from the primary (" + e.getMessage() + "); asking again");
             return false;
         } catch (DivergenceException e) {
@@ -268,6 +230,9 @@ public final class ReplicationClient implements AutoCloseable {
         } finally {
             applying = false;
             lastContact = System.currentTimeMillis();
+            for (FrameReceiver.Staged staged : batch) {
+                staged.delete();
+            }
         }
     }
 
@@ -340,7 +305,7 @@ public final class ReplicationClient implements AutoCloseable {
     }
 
     /** Acknowledges what was applied: soon after an apply (at most every 50 ms), else every second. */
-    private void ackIfDue(boolean applied) {
+    private synchronized void ackIfDue(boolean applied) {
         long now = System.currentTimeMillis();
         if (now - lastAck < (applied ? 50 : 1_000)) {
             return;

@@ -111,6 +111,12 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         return byId.get(id);
     }
 
+    /** The nodeid under which the kernel knows the file {@code name}, or 0 when it holds no inode (nothing cached). */
+    synchronized long cachedNodeid(String name) {
+        Node node = byName.get(name);
+        return node == null || node.lookups <= 0 ? 0 : node.id;
+    }
+
     private synchronized void forgetName(Node node) {
         byName.remove(node.name, node);
         if (node.lookups <= 0) {

@@ -1,6 +1,7 @@
 package dev.litecluster.fs;
 
 import dev.litecluster.fuse.sys.LibC;
+import dev.litecluster.store.DatabaseFiles;
 import dev.litecluster.store.ReplicaWriter;
 import dev.litecluster.store.sqlite.DatabaseHeader;
 import dev.litecluster.store.sqlite.WalChecksum;
@@ -11,39 +12,53 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
- * Writes replicated transactions into a replica's database through the mount, under the locks a
- * SQLite writer takes, so the kernel's page cache and every reader's mmapped {@code -shm} stay
- * coherent (DESIGN.md decision 7). Rollback mode: PENDING, RESERVED and EXCLUSIVE on the database
- * file. WAL mode: WRITE, CKPT, RECOVER and every READ mark on {@code -shm}; then the WAL is
- * truncated and a fresh wal-index header with an empty WAL is published, so readers drop their cache.
+ * Writes replicated transactions into a replica's database under the locks a SQLite writer takes,
+ * taken through the mount (DESIGN.md decision 7). Pages go straight to the backing file and into
+ * the kernel's page cache of the mount ({@link MountPageCache}): no round trip through our own
+ * filesystem per page. Truncation, {@code -wal} and {@code -shm} go through the mount, so every
+ * reader's mmapped {@code -shm} stays coherent. Rollback mode: PENDING, RESERVED and EXCLUSIVE on
+ * the database file. WAL mode: WRITE, CKPT, RECOVER and every READ mark on {@code -shm}; then the
+ * WAL is truncated and a fresh wal-index header with an empty WAL is published, so readers drop
+ * their cache.
  */
 public final class ReplicaApplier implements ReplicaWriter {
     private static final int WAL_INDEX_VERSION = 3007000;
+    /** Two copies of the 48-byte header and the checkpoint info (read marks). */
+    private static final int WAL_INDEX_HEADER = 136;
 
     private final Path mountDir;
-    private final String name;
-    private final Path backingDatabase;
+    private final DatabaseFiles files;
+    private final MountPageCache cache;
     /** Descriptors through the mount, kept open between transactions (-1 until first needed). */
     private int db = -1;
     private int shm = -1;
+    /** The backing database file (null until first needed). */
+    private FileChannel backing;
 
-    public ReplicaApplier(Path mountDir, String name, Path backingDatabase) {
+    public ReplicaApplier(Path mountDir, DatabaseFiles files, MountPageCache cache) {
         this.mountDir = mountDir;
-        this.name = name;
-        this.backingDatabase = backingDatabase;
+        this.files = files;
+        this.cache = cache;
     }
 
     @Override
     public void write(int pageSize, int commit, Pages pages) throws IOException {
+        String name = files.name();
         boolean walMode = walMode();
         if (db < 0) {
             db = SqliteLocks.open(mountDir, name);
         }
         if (walMode && shm < 0) {
             shm = SqliteLocks.open(mountDir, name + "-shm");
+        }
+        if (backing == null) {
+            backing = FileChannel.open(files.database(), StandardOpenOption.WRITE);
         }
         try (SqliteLocks locks = new SqliteLocks(name, "apply"); Arena arena = Arena.ofConfined()) {
             if (walMode) {
@@ -55,18 +70,27 @@ public final class ReplicaApplier implements ReplicaWriter {
                 locks.lock(db, LibC.F_WRLCK, SqliteLocks.RESERVED, 1, "RESERVED");
                 locks.lock(db, LibC.F_WRLCK, SqliteLocks.SHARED_FIRST, SqliteLocks.SHARED_SIZE, "EXCLUSIVE");
             }
-            MemorySegment buffer = arena.allocate(pageSize);
+            boolean[] walModeAfter = {walMode};
+            MountPageCache.Update update = cache.update(name);
             pages.forEach((pgno, page) -> {
-                MemorySegment.copy(page, 0, buffer, ValueLayout.JAVA_BYTE, 0, pageSize);
-                check(LibC.pwrite(db, buffer, pageSize, (long) (pgno - 1) * pageSize), "write page " + pgno);
+                if (pgno == 1) {
+                    walModeAfter[0] = DatabaseHeader.parse(page).writeVersion() == 2;
+                }
+                long offset = (long) (pgno - 1) * pageSize;
+                ByteBuffer data = ByteBuffer.wrap(page, 0, pageSize);
+                while (data.hasRemaining()) {
+                    backing.write(data, offset + data.position());
+                }
+                update.written(offset, page);
             });
-            check(LibC.ftruncate(db, (long) commit * pageSize), "truncate");
+            update.finish();
+            long size = (long) commit * pageSize;
+            if (Files.size(files.database()) != size) {
+                check(LibC.ftruncate(db, size), "truncate");
+            }
             // A database that is (or just became) WAL mode needs an empty -wal for readers to open read-only.
-            if (walMode || walMode()) {
-                int wal = LibC.open(mountDir.resolve(name + "-wal").toString(),
-                        LibC.O_RDWR | LibC.O_CREAT | LibC.O_TRUNC | LibC.O_CLOEXEC, 0644);
-                check(wal, "truncate the WAL");
-                LibC.close(wal);
+            if (walModeAfter[0]) {
+                emptyWal();
             }
             if (walMode) {
                 publishEmptyWal(shm, pageSize, commit, arena);
@@ -74,8 +98,23 @@ public final class ReplicaApplier implements ReplicaWriter {
         }
     }
 
+    /** Creates or empties the -wal through the mount, unless it already exists and is empty (nothing else writes it). */
+    private void emptyWal() throws IOException {
+        if (Files.exists(files.wal()) && Files.size(files.wal()) == 0) {
+            return;
+        }
+        int wal = LibC.open(mountDir.resolve(files.name() + "-wal").toString(),
+                LibC.O_RDWR | LibC.O_CREAT | LibC.O_TRUNC | LibC.O_CLOEXEC, 0644);
+        check(wal, "truncate the WAL");
+        LibC.close(wal);
+    }
+
     @Override
-    public void close() {
+    public void close() throws IOException {
+        if (backing != null) {
+            backing.close();
+            backing = null;
+        }
         if (db >= 0) {
             LibC.close(db);
             db = -1;
@@ -87,41 +126,36 @@ public final class ReplicaApplier implements ReplicaWriter {
     }
 
     private boolean walMode() throws IOException {
-        return DatabaseHeader.isWalMode(backingDatabase);
+        return DatabaseHeader.isWalMode(files.database());
     }
 
     /**
      * Writes a wal-index header saying "the WAL is empty, the database has {@code commit} pages",
-     * with a bumped change counter so every reader's cached header differs (copy 2 first, then 1).
+     * with a bumped change counter so every reader's cached header differs, and resets the
+     * checkpoint info. Copy 2 is written first, then copy 1 with the rest, as SQLite's writer does.
      * An uninitialised {@code -shm} is left alone: its first user runs recovery on the empty WAL.
      */
     private static void publishEmptyWal(int shm, int pageSize, int commit, Arena arena) throws IOException {
-        MemorySegment header = arena.allocate(136);
-        if (LibC.pread(shm, header, 136, 0) < 136) {
+        MemorySegment index = arena.allocate(WAL_INDEX_HEADER);
+        if (LibC.pread(shm, index, WAL_INDEX_HEADER, 0) < WAL_INDEX_HEADER) {
             return;
         }
-        ByteBuffer copy = ByteBuffer.allocate(48).order(ByteOrder.LITTLE_ENDIAN);
-        copy.put(header.asSlice(0, 48).toArray(ValueLayout.JAVA_BYTE));
-        copy.putInt(0, WAL_INDEX_VERSION).putInt(4, 0).putInt(8, copy.getInt(8) + 1);
-        copy.put(12, (byte) 1).put(13, (byte) 0);
-        copy.putShort(14, (short) ((pageSize & 0xff00) | (pageSize >> 16)));
-        copy.putInt(16, 0).putInt(20, commit);
-        WalChecksum sum = new WalChecksum(0, 0).update(copy.array(), 0, 40, ByteOrder.LITTLE_ENDIAN);
-        copy.putInt(40, sum.s0()).putInt(44, sum.s1());
-        MemorySegment bytes = arena.allocate(48);
-        MemorySegment.copy(copy.array(), 0, bytes, ValueLayout.JAVA_BYTE, 0, 48);
-        check(LibC.pwrite(shm, bytes, 48, 48), "write wal-index header copy 2");
-        check(LibC.pwrite(shm, bytes, 48, 0), "write wal-index header copy 1");
-        ByteBuffer info = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        info.putInt(0, 0).putInt(4, 0); // nBackfill, aReadMark[0]
+        ByteBuffer b = index.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, WAL_INDEX_VERSION).putInt(4, 0).putInt(8, b.getInt(8) + 1);
+        b.put(12, (byte) 1).put(13, (byte) 0);
+        b.putShort(14, (short) ((pageSize & 0xff00) | (pageSize >> 16)));
+        b.putInt(16, 0).putInt(20, commit);
+        byte[] summed = index.asSlice(0, 40).toArray(ValueLayout.JAVA_BYTE);
+        WalChecksum sum = new WalChecksum(0, 0).update(summed, 0, 40, ByteOrder.LITTLE_ENDIAN);
+        b.putInt(40, sum.s0()).putInt(44, sum.s1());
+        MemorySegment.copy(index, 0, index, 48, 48);
+        b.putInt(96, 0).putInt(100, 0); // nBackfill, aReadMark[0]
         for (int i = 1; i <= 4; i++) {
-            info.putInt(4 + 4 * i, 0xFFFFFFFF);
+            b.putInt(100 + 4 * i, 0xFFFFFFFF);
         }
-        MemorySegment marks = arena.allocate(24);
-        MemorySegment.copy(info.array(), 0, marks, ValueLayout.JAVA_BYTE, 0, 24);
-        check(LibC.pwrite(shm, marks, 24, 96), "write wal-index read marks");
-        MemorySegment attempted = arena.allocate(4);
-        check(LibC.pwrite(shm, attempted, 4, 128), "write wal-index nBackfillAttempted");
+        b.putInt(128, 0); // nBackfillAttempted
+        check(LibC.pwrite(shm, index.asSlice(48, 48), 48, 48), "write wal-index header copy 2");
+        check(LibC.pwrite(shm, index, WAL_INDEX_HEADER, 0), "write wal-index header copy 1 and checkpoint info");
     }
 
     private static void check(long result, String what) throws IOException {

@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -371,17 +370,18 @@ public final class Database implements Closeable {
      * Applies records received from the primary (a replica's only way to change), oldest first:
      * each file is verified whole and must continue from the previous one (the first from this
      * database's position, unless it is a snapshot); all are made durable in this node's own log
-     * with one fsync, then written by {@code writer} in one go, and the result must reach the last
-     * record's post-apply checksum. A mismatch is a {@link DivergenceException}: ask for a snapshot.
+     * with one fsync, then written by {@code writer} in one go (the newest version of each page),
+     * and the result must reach the last record's post-apply checksum. A mismatch is a
+     * {@link DivergenceException}: ask for a snapshot.
      */
-    public synchronized void applyReplicated(List<Path> records, ReplicaWriter writer) throws IOException {
+    public synchronized void applyReplicated(List<? extends StagedRecord> records, ReplicaWriter writer) throws IOException {
         List<LtxHeader> headers = new ArrayList<>(records.size());
         long expectedTxid = txid + 1;
         long expectedChecksum = position().checksum();
         long post = 0;
-        for (Path record : records) {
+        for (StagedRecord record : records) {
             LtxHeader header;
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(record))) {
+            try (InputStream in = new BufferedInputStream(record.open())) {
                 LtxDecoder decoder = new LtxDecoder(in);
                 header = decoder.header();
                 post = decoder.verify().postApplyChecksum();
@@ -406,22 +406,30 @@ public final class Database implements Closeable {
         }
         for (int i = 0; i < records.size(); i++) {
             TxLog.Append out = log.append(headers.get(i).maxTxid());
-            Files.copy(records.get(i), out);
+            try (InputStream in = records.get(i).open()) {
+                in.transferTo(out);
+            }
             out.commit();
         }
         log.sync();
         // The marker names the first record of the batch: recovery writes them all again after a crash.
         Files.writeString(files.applying(), Long.toString(headers.getFirst().maxTxid()));
         PageChecksums next = first.isSnapshot() || first.pageSize() != pageSize ? new PageChecksums() : sums.copy();
+        next.resize(last.commit());
         writer.write(first.pageSize(), last.commit(), consumer -> {
             byte[] buffer = new byte[first.pageSize()];
-            for (int i = 0; i < records.size(); i++) {
-                next.resize(headers.get(i).commit());
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(records.get(i)))) {
+            BitSet written = new BitSet();
+            // Newest record first, so only a page's last version is written. A page a record dropped
+            // (shrink) and a later one brought back is in that later record: growth carries every new page.
+            for (int i = records.size() - 1; i >= 0; i--) {
+                try (InputStream in = new BufferedInputStream(records.get(i).open())) {
                     LtxDecoder decoder = new LtxDecoder(in);
                     for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
-                        next.set(p, Checksums.page(p, buffer, 0, buffer.length));
-                        consumer.accept(p, buffer);
+                        if (p <= last.commit() && !written.get(p)) {
+                            written.set(p);
+                            next.set(p, Checksums.page(p, buffer, 0, buffer.length));
+                            consumer.accept(p, buffer);
+                        }
                     }
                 }
             }

@@ -9,13 +9,13 @@ import java.io.IOException;
  */
 public interface ReplicaWriter extends Closeable {
 
-    /** Receives each page of the transaction once, in ascending page order. */
+    /** Receives each page of the transaction once (its newest version), in no particular order. */
     @FunctionalInterface
     interface PageConsumer {
         void accept(int pgno, byte[] page) throws IOException;
     }
 
-    /** Yields the transaction's pages (decoded from the verified LTX record). */
+    /** Yields the transaction's pages (decoded from the verified LTX records). */
     @FunctionalInterface
     interface Pages {
         void forEach(PageConsumer consumer) throws IOException;
