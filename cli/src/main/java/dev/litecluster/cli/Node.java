@@ -90,7 +90,12 @@ final class Node implements AutoCloseable {
         Duration keep = GoDuration.parse("data.retention", config.data.retention);
         Duration interval = GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
         Path mountDir = Path.of(config.fuse.dir);
-        Files.createDirectories(mountDir);
+        try {
+            Files.createDirectories(mountDir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // Also what a stale mount left by a crashed node looks like (its stat fails): FuseMount clears
+            // such a mount, and says clearly what is wrong with any other kind of mount point.
+        }
         Duration segmentAge = GoDuration.parse("data.segment-age", config.data.segmentAge);
         Store store = Store.open(Path.of(config.data.dir), segmentAge);
         FuseMount mount = null;
