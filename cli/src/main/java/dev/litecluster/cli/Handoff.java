@@ -59,7 +59,10 @@ final class Handoff {
     private final Path mountDir;
     private final RoleManager roles;
     private final String secret;
-    /** On a target: when it last answered ready (the earliest moment a lease handed to it can have started). */
+    /**
+     * On a target: when it answered the first (unfrozen) ready of a handoff. The lease handed over is
+     * granted after that answer, so its TTL cannot have started earlier.
+     */
     private volatile long readyAt;
 
     Handoff(Store store, Path mountDir, RoleManager roles, String secret) {
@@ -100,6 +103,7 @@ final class Handoff {
         PeerStatus target = choose(server.peers(), to);
         try (NodeClient client = new NodeClient(target.url(), secret)) {
             ready(client, false); // writes go on while the target catches up with most of it
+            roles.prepareHandOff();
             long freezing = System.nanoTime();
             try (WriteFreeze ignored = WriteFreeze.of(mountDir, store.databases(), FREEZE_TIMEOUT)) {
                 long frozen = System.nanoTime();
@@ -155,8 +159,8 @@ final class Handoff {
 
     /**
      * On the target: answers (with this node's lease description) once this replica has applied the
-     * primary's positions — exactly them when the primary is frozen, at least them otherwise — and
-     * remembers when, to count the lease it may be handed from then; refuses when it cannot take the role.
+     * primary's positions — exactly them when the primary is frozen, at least them otherwise (and then
+     * remembers when, to count the lease it may be handed from then); refuses when it cannot take the role.
      */
     private PrimaryInfo ready(Ready ready) throws ApiException, InterruptedException {
         if (!roles.candidate()) {
@@ -178,7 +182,9 @@ final class Handoff {
             }
             Thread.sleep(1);
         }
-        readyAt = System.nanoTime();
+        if (!ready.frozen()) {
+            readyAt = System.nanoTime(); // before the primary prepares (may grant) the lease it hands over
+        }
         return roles.self();
     }
 
@@ -194,7 +200,7 @@ final class Handoff {
 
     /**
      * On the target: becomes primary with the grant the old primary made after this node answered
-     * ready, so its validity can be counted from that answer (the service started counting later).
+     * the first ready, so its validity can be counted from that answer (the service started later).
      */
     private void accept(Accept accept) throws IOException {
         long counted = readyAt;

@@ -308,6 +308,11 @@ final class RoleManager implements AutoCloseable {
         return self;
     }
 
+    /** See {@link Lease#prepareHandOff()}. */
+    void prepareHandOff() throws IOException {
+        lease.prepareHandOff();
+    }
+
     /**
      * Moves the held lease to {@code target} (a handoff; the caller has frozen writes and checked
      * that the target has every transaction): this node stops being primary at once, without
@@ -341,6 +346,13 @@ final class RoleManager implements AutoCloseable {
         }
         if (held != null) {
             throw new IOException("this node is already the primary");
+        }
+        if (System.nanoTime() - countedFrom > grant.ttl().toNanos() / 4) {
+            // The handoff took long (a slow freeze): renew now rather than start with little validity left.
+            countedFrom = System.nanoTime();
+            if (!lease.renew(grant)) {
+                throw new IOException("the handed-off " + lease.type() + " lease is already gone");
+            }
         }
         HeldLease adopted = HeldLease.keep(lease, grant, countedFrom, this::wakeUp);
         ReplicationClient old = client;

@@ -37,6 +37,11 @@ public final class EtcdLease implements Lease {
     private final long renewTimeoutMillis;
     /** Anything else (the first request also opens the connection). */
     private final long timeoutMillis;
+    /** A lease granted ahead of a handoff. */
+    private volatile Spare spare;
+
+    private record Spare(LeaseGrantResponse granted, long grantedAt) {
+    }
 
     public EtcdLease(List<String> endpoints, String key, Duration ttl) {
         if (endpoints.isEmpty()) {
@@ -65,13 +70,27 @@ public final class EtcdLease implements Lease {
         if (primary() != null) {
             return null; // the common case costs no lease grant
         }
-        return putIf(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), self);
+        return putIf(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), self,
+                await(client.getLeaseClient().grant(Math.max(1, ttl.toSeconds()))));
+    }
+
+    /** Grants the lease a handoff will put the key on (it expires by itself if no handoff follows). */
+    @Override
+    public void prepareHandOff() throws IOException {
+        LeaseGrantResponse granted = await(client.getLeaseClient().grant(Math.max(1, ttl.toSeconds())));
+        spare = new Spare(granted, System.nanoTime());
     }
 
     /** Atomically moves the key from the held lease (its epoch is the key's mod revision) to a new one for the target. */
     @Override
     public Grant handOff(Grant held, PrimaryInfo target) throws IOException {
-        Grant moved = putIf(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(held.epoch())), target);
+        Spare prepared = spare;
+        spare = null;
+        // A prepared lease is used while most of its TTL is left: the target counts its validity from
+        // before the grant anyway, so an older one would only shorten the target's first term.
+        LeaseGrantResponse granted = prepared != null && System.nanoTime() - prepared.grantedAt() < ttl.toNanos() / 4
+                ? prepared.granted() : await(client.getLeaseClient().grant(Math.max(1, ttl.toSeconds())));
+        Grant moved = putIf(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(held.epoch())), target, granted);
         if (moved != null) {
             // The key is no longer attached to the old lease: revoking it can happen in the background.
             client.getLeaseClient().revoke(Long.parseUnsignedLong(held.id(), 16));
@@ -79,9 +98,8 @@ public final class EtcdLease implements Lease {
         return moved;
     }
 
-    /** Writes {@code primary} as the key's value on a new lease if {@code condition} holds; null if it did not. */
-    private Grant putIf(Cmp condition, PrimaryInfo primary) throws IOException {
-        LeaseGrantResponse granted = await(client.getLeaseClient().grant(Math.max(1, ttl.toSeconds())));
+    /** Writes {@code primary} as the key's value on lease {@code granted} if {@code condition} holds; null if it did not. */
+    private Grant putIf(Cmp condition, PrimaryInfo primary, LeaseGrantResponse granted) throws IOException {
         long leaseId = granted.getID();
         TxnResponse txn = await(client.getKVClient().txn()
                 .If(condition)

@@ -42,6 +42,14 @@ public interface Lease extends AutoCloseable {
      */
     Grant handOff(Grant held, PrimaryInfo target) throws IOException;
 
+    /**
+     * Does ahead of a handoff what it needs that does not touch the lease (etcd: grants the lease
+     * the target will hold), so that the handoff itself, while writes are paused, is one request.
+     * Best effort; a handoff works without it.
+     */
+    default void prepareHandOff() throws IOException {
+    }
+
     /** Gives the lease up so another node can take it at once (clean shutdown). Best effort. */
     void release(Grant grant) throws IOException;
 
