@@ -93,9 +93,9 @@ final class Handoff {
 
     /**
      * Hands the primary role to the connected candidate called {@code to}, or to the most caught-up
-     * one when {@code to} is null. Returns a one-line report.
+     * one when {@code to} is null. Returns a one-line report. One handoff at a time.
      */
-    String handOff(String to) throws IOException, ApiException {
+    synchronized String handOff(String to) throws IOException, ApiException {
         ReplicationServer server = roles.server();
         if (server == null) {
             throw new ApiException(HttpStatus.CONFLICT_409, "this node is not the primary");

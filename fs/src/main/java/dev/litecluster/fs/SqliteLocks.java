@@ -55,19 +55,25 @@ final class SqliteLocks implements AutoCloseable {
 
     /** Takes a lock, retrying until it is granted; {@code what} names it in the log. */
     void lock(int fd, int type, long start, long length, String what) throws IOException {
-        lockWithin(fd, type, start, length, what, Long.MAX_VALUE);
-    }
-
-    /** Takes a lock, retrying for at most {@code timeoutNanos}; false when it was not granted in time. */
-    boolean lockWithin(int fd, int type, long start, long length, String what, long timeoutNanos) throws IOException {
         Wait wait = new Wait(what);
         while (!tryLock(fd, type, start, length, what)) {
-            if (System.nanoTime() - wait.began >= timeoutNanos) {
-                return false;
-            }
             wait.pause();
         }
         wait.done();
+    }
+
+    /**
+     * Takes a lock, retrying every 0.2 ms for at most {@code timeoutNanos} (a short, bounded wait that
+     * must end the moment the holder lets go); false when it was not granted in time.
+     */
+    boolean lockWithin(int fd, int type, long start, long length, String what, long timeoutNanos) throws IOException {
+        long began = System.nanoTime();
+        while (!tryLock(fd, type, start, length, what)) {
+            if (System.nanoTime() - began >= timeoutNanos) {
+                return false;
+            }
+            LockSupport.parkNanos(200_000);
+        }
         return true;
     }
 
