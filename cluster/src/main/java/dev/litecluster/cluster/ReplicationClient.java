@@ -128,8 +128,8 @@ public final class ReplicationClient implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                problem(e instanceof IOException || e instanceof java.util.concurrent.TimeoutException
-                        ? e.getMessage() : e.toString());
+                boolean expected = e instanceof IOException || e instanceof java.util.concurrent.TimeoutException;
+                problem(expected && e.getMessage() != null ? e.getMessage() : e.toString());
             }
             primaryHostname = null;
             sleep(backoff);
