@@ -90,9 +90,7 @@ final class FrameReceiver implements AutoCloseable {
 
     private Staged stage(StreamFrame frame) throws IOException {
         if (frame.length() <= IN_MEMORY_LIMIT) {
-            byte[] bytes = new byte[(int) frame.length()];
-            in.readFully(bytes);
-            return new Staged(frame, bytes, null);
+            return new Staged(frame, frame.readPayload(in), null);
         }
         Path file = Files.createTempFile(scratch, "replicated-", ".ltx");
         try (OutputStream out = Files.newOutputStream(file)) {

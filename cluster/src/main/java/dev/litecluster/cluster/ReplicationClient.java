@@ -127,8 +127,8 @@ public final class ReplicationClient implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                problem(e instanceof IOException || e instanceof java.util.concurrent.TimeoutException
-                        ? e.getMessage() : e.toString());
+                boolean expected = e instanceof IOException || e instanceof java.util.concurrent.TimeoutException;
+                problem(expected && e.getMessage() != null ? e.getMessage() : e.toString());
             }
             primaryHostname = null;
             sleep(backoff);
@@ -155,10 +155,7 @@ public final class ReplicationClient implements AutoCloseable {
             }
             joinCluster(response.getHeaders().get(ReplicationServer.CLUSTER_HEADER));
             primaryHostname = response.getHeaders().get(ReplicationServer.HOSTNAME_HEADER);
-            if (lastProblem != null) {
-                LOG.info("connected to primary {} ({})", primaryHostname, primaryUrl);
-                lastProblem = null;
-            }
+            connected();
             DataInputStream in = new DataInputStream(new BufferedInputStream(body, 1 << 16));
             FrameReceiver receiver = new FrameReceiver(in, scratch, this::frameArrived).start();
             try {
@@ -327,8 +324,16 @@ public final class ReplicationClient implements AutoCloseable {
         return request;
     }
 
-    /** Logs a problem once (not again until a different problem or a recovery). */
-    private void problem(String message) {
+    /** Logs the recovery from a problem logged before. */
+    private synchronized void connected() {
+        if (lastProblem != null) {
+            LOG.info("connected to primary {} ({})", primaryHostname, primaryUrl);
+            lastProblem = null;
+        }
+    }
+
+    /** Logs a problem once (not again until a different problem or a recovery); the receiving thread reports some too. */
+    private synchronized void problem(String message) {
         if (!message.equals(lastProblem)) {
             LOG.warn("replication: {}", message);
             lastProblem = message;

@@ -48,6 +48,17 @@ public record StreamFrame(Type type, String database, long length) {
         return new StreamFrame(Type.values()[type], new String(name, StandardCharsets.UTF_8), length);
     }
 
+    /** Reads the whole payload into memory (for a small one). */
+    public byte[] readPayload(DataInputStream in) throws IOException {
+        byte[] payload = new byte[Math.toIntExact(length)];
+        try {
+            in.readFully(payload);
+        } catch (EOFException e) {
+            throw endedInside();
+        }
+        return payload;
+    }
+
     /** Copies exactly {@code length} payload bytes from {@code in} to {@code out}. */
     public void copyPayload(InputStream in, OutputStream out) throws IOException {
         byte[] buffer = new byte[1 << 16];
@@ -55,10 +66,14 @@ public record StreamFrame(Type type, String database, long length) {
         while (left > 0) {
             int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
             if (n < 0) {
-                throw new EOFException("replication stream ended inside a " + type + " of " + database);
+                throw endedInside();
             }
             out.write(buffer, 0, n);
             left -= n;
         }
+    }
+
+    private EOFException endedInside() {
+        return new EOFException("replication stream ended inside a " + type + " of " + database);
     }
 }
