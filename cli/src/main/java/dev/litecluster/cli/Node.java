@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +85,11 @@ final class Node implements AutoCloseable {
         Duration keep = GoDuration.parse("data.retention", config.data.retention);
         Duration interval = GoDuration.parse("data.retention-monitor-interval", config.data.retentionMonitorInterval);
         Path mountDir = Path.of(config.fuse.dir);
-        Files.createDirectories(mountDir);
+        try {
+            Files.createDirectories(mountDir);
+        } catch (FileAlreadyExistsException e) {
+            // the dead mount of a killed node (stat says ENOTCONN): FuseMount clears it
+        }
         Duration segmentAge = GoDuration.parse("data.segment-age", config.data.segmentAge);
         Store store = Store.open(Path.of(config.data.dir), segmentAge);
         FuseMount mount = null;
