@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,7 +93,7 @@ final class Node implements AutoCloseable {
         Path mountDir = Path.of(config.fuse.dir);
         try {
             Files.createDirectories(mountDir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             // Also what a stale mount left by a crashed node looks like (its stat fails): FuseMount clears
             // such a mount, and says clearly what is wrong with any other kind of mount point.
         }

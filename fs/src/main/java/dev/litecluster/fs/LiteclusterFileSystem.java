@@ -60,6 +60,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private final Map<Long, Node> byId = new HashMap<>();
     private long nextId = ROOT + 1;
     private final ThreadLocal<Statx> statx = ThreadLocal.withInitial(Statx::new);
+    private final ChangedDirectories changedDirectories = new ChangedDirectories();
 
     /** One file of the mount, known to the kernel by its nodeid until the kernel forgets it. */
     private static final class Node {
@@ -349,8 +350,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             return -Errno.EROFS;
         }
         try {
-            if (file.database() != null) {
+            if (file.database() != null && store.get(file.database()) == null) {
                 store.open(file.database());
+                changedDirectories.add(dbsDir);
             }
         } catch (IOException e) {
             return failure("create " + name, e);
@@ -360,6 +362,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (r < 0) {
             return r;
         }
+        changedDirectories.add(node.backing.getParent());
         r = entry(node, entry);
         if (r < 0) {
             LibC.close((int) result.fh);
@@ -473,13 +476,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
 
     @Override
     public int fsyncdir(Request req, long nodeid, long fh, boolean dataOnly) {
-        int fd = LibC.open(dbsDir.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
-        if (fd < 0) {
-            return fd;
-        }
-        int r = LibC.fsync(fd, dataOnly);
-        LibC.close(fd);
-        return r;
+        return changedDirectories.sync(dataOnly);
     }
 
     // ---- directory operations -------------------------------------------------------------------
@@ -507,6 +504,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                 }
             }
             Files.delete(node.backing);
+            changedDirectories.add(node.backing.getParent());
             forgetName(node);
             if (database != null && file.kind() == FileName.Kind.WAL) {
                 database.walRemoved();

@@ -162,6 +162,8 @@ final class Recovery {
         if (!matchesDatabase(lastPages)) {
             log.truncateAfter(last - 1);
             loadState(database.stateFile().load()); // the replay above changed the loaded checksums in place
+            // The state file may name the dropped TXID as synced: the record replacing it must not be trusted unread.
+            database.saveState();
             LOG.warn("database {}: txid {} was rolled back by its hot journal after a crash; dropped it from the log",
                     database.name(), last);
         }
