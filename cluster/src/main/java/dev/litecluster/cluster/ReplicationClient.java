@@ -1,5 +1,6 @@
 package dev.litecluster.cluster;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.ltx.LtxException;
 import dev.litecluster.ltx.Position;
@@ -21,6 +22,8 @@ import org.slf4j.LoggerFactory;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -247,9 +250,8 @@ public final class ReplicationClient implements AutoCloseable {
         long ours = database.position().txid();
         long from = Math.max(1, database.log().isEmpty() ? ours : database.log().firstTxid());
         from = Math.max(from, ours - ReplicationServer.MAX_CHECKSUMS + 1);
-        Map<String, String> theirs = JSON.readValue(get("/checksums?name=" + java.net.URLEncoder.encode(database.name(),
-                java.nio.charset.StandardCharsets.UTF_8) + "&from=" + from + "&to=" + ours),
-                new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { });
+        Map<String, String> theirs = JSON.readValue(get("/checksums?name=" + URLEncoder.encode(database.name(),
+                StandardCharsets.UTF_8) + "&from=" + from + "&to=" + ours), new TypeReference<Map<String, String>>() { });
         long keepFrom = -1;
         for (long txid = ours; txid >= from && keepFrom < 0; txid--) {
             String checksum = theirs.get(Long.toString(txid));
@@ -275,10 +277,7 @@ public final class ReplicationClient implements AutoCloseable {
 
     /** {@code GET path} on the primary; the body, or an IOException with the primary's one-line answer. */
     private String get(String path) throws IOException {
-        Request request = http.newRequest(primaryUrl + path).method(HttpMethod.GET).timeout(30, TimeUnit.SECONDS);
-        if (secret != null && !secret.isEmpty()) {
-            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
-        }
+        Request request = authorized(HttpMethod.GET, path).timeout(30, TimeUnit.SECONDS);
         try {
             var response = request.send();
             if (response.getStatus() != 200) {
@@ -318,8 +317,12 @@ public final class ReplicationClient implements AutoCloseable {
     }
 
     private Request request(HttpMethod method, String path, ReplicaHello hello) throws IOException {
-        Request request = http.newRequest(primaryUrl + path).method(method)
-                .body(new BytesRequestContent("application/json", JSON.writeValueAsBytes(hello)));
+        return authorized(method, path).body(new BytesRequestContent("application/json", JSON.writeValueAsBytes(hello)));
+    }
+
+    /** A request to the primary carrying the cluster secret. */
+    private Request authorized(HttpMethod method, String path) {
+        Request request = http.newRequest(primaryUrl + path).method(method);
         if (secret != null && !secret.isEmpty()) {
             request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
         }
