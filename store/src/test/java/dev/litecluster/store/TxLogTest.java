@@ -119,16 +119,20 @@ class TxLogTest {
         }
     }
 
-    @Test
-    void corruptLastRecordIsDroppedAfterACrash() throws IOException {
-        TxLog crashed = TxLog.open(dir); // never closed: the process died
+    /** Appends two records to a log that is never closed (the process died), then flips the last byte. */
+    private void crashWithTheLastByteCorrupted() throws IOException {
+        TxLog crashed = TxLog.open(dir);
         append(crashed, 1, "first");
         append(crashed, 2, "second");
-        Path segment = onlySegment();
-        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+        try (RandomAccessFile file = new RandomAccessFile(onlySegment().toFile(), "rw")) {
             file.seek(file.length() - 1);
             file.write('X');
         }
+    }
+
+    @Test
+    void corruptLastRecordIsDroppedAfterACrash() throws IOException {
+        crashWithTheLastByteCorrupted();
         try (TxLog log = TxLog.open(dir)) {
             assertThat(log.lastTxid()).isEqualTo(1);
         }
@@ -136,14 +140,7 @@ class TxLogTest {
 
     @Test
     void tailKnownSyncedIsNotReadBackAfterACrash() throws IOException {
-        TxLog crashed = TxLog.open(dir); // never closed: the process died
-        append(crashed, 1, "first");
-        append(crashed, 2, "second");
-        Path segment = onlySegment();
-        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
-            file.seek(file.length() - 1);
-            file.write('X'); // a checksum mismatch, seen only if the record is read back
-        }
+        crashWithTheLastByteCorrupted(); // a checksum mismatch, seen only if the record is read back
         try (TxLog log = TxLog.open(dir, TxLog.SEGMENT_LIMIT, TxLog.SEGMENT_AGE, 2)) {
             assertThat(log.lastTxid()).isEqualTo(2);
         }
