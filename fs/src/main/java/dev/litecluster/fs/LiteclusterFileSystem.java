@@ -159,7 +159,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     /**
      * True when the lease ran out while a commit was being captured (this process was paused, or
      * could not renew): the commit is not acknowledged — the app gets EIO — because the next
-     * primary may not have it (fencing, DESIGN.md decision 11).
+     * primary may not have it (fencing, DESIGN.md decision 11). Asked after the commit reached the
+     * files, as the last step before the reply, so that the database and the log agree either way
+     * and the gap between this check and the app seeing success is as short as it can be.
      */
     private boolean fenced() {
         return !cluster.isPrimary();
@@ -279,17 +281,15 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private int truncate(Node node, SetattrRequest changes) throws IOException {
         Database database = cluster.isPrimary() ? database(node) : null;
         long size = changes.size();
-        if (database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0) {
+        boolean commit = database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0;
+        if (commit) {
             database.journalFinalized(); // TRUNCATE mode's commit point: capture before it completes
-            if (fenced()) {
-                return -Errno.EIO;
-            }
         }
         int r = changes.hasFh() ? LibC.ftruncate((int) changes.fh(), size) : LibC.truncate(node.backing.toString(), size);
         if (r == 0 && database != null && node.file.kind() == FileName.Kind.WAL) {
             database.walTruncated(size);
         }
-        return r;
+        return commit && fenced() ? -Errno.EIO : r;
     }
 
     private static String permissions(int mode) {
@@ -412,13 +412,12 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                     return n;
                 }
                 case JOURNAL -> {
-                    if (offset == 0 && zeroHeader(data)) {
+                    boolean commit = offset == 0 && zeroHeader(data);
+                    if (commit) {
                         database.journalFinalized(); // PERSIST mode's commit point
-                        if (fenced()) {
-                            return -Errno.EIO;
-                        }
                     }
-                    return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
+                    int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
+                    return commit && fenced() ? -Errno.EIO : n;
                 }
                 case WAL -> {
                     int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
@@ -497,11 +496,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         Node node = node(name);
         Database database = cluster.isPrimary() ? database(node) : null;
         try {
-            if (database != null && file.kind() == FileName.Kind.JOURNAL) {
+            boolean commit = database != null && file.kind() == FileName.Kind.JOURNAL;
+            if (commit) {
                 database.journalFinalized(); // DELETE mode's commit point: capture before the unlink completes
-                if (fenced()) {
-                    return -Errno.EIO;
-                }
             }
             Files.delete(node.backing);
             changedDirectories.add(node.backing.getParent());
@@ -509,7 +506,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             if (database != null && file.kind() == FileName.Kind.WAL) {
                 database.walRemoved();
             }
-            return 0;
+            return commit && fenced() ? -Errno.EIO : 0;
         } catch (NoSuchFileException e) {
             return -Errno.ENOENT;
         } catch (IOException e) {

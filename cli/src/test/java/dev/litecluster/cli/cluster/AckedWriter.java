@@ -23,7 +23,8 @@ final class AckedWriter implements AutoCloseable {
     static final String DB = "acks.db";
     static final String SCHEMA = "CREATE TABLE acks(id INTEGER PRIMARY KEY, node TEXT NOT NULL)";
 
-    record Ack(long id, String node, long nanos) {
+    /** One acknowledged commit: {@code began} when the transaction was sent, {@code nanos} when SQLite answered. */
+    record Ack(long id, String node, long began, long nanos) {
     }
 
     private static final AtomicLong IDS = new AtomicLong();
@@ -81,8 +82,9 @@ final class AckedWriter implements AutoCloseable {
                 if (stopped) {
                     break;
                 }
+                long began = System.nanoTime();
                 if (node.isRunning() && write(node, id)) {
-                    acks.add(new Ack(id, node.name(), System.nanoTime()));
+                    acks.add(new Ack(id, node.name(), began, System.nanoTime()));
                     written = true;
                     break;
                 }

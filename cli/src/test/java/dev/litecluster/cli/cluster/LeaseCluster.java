@@ -233,14 +233,49 @@ final class LeaseCluster implements AutoCloseable {
         return pause(List.of(node)).getFirst();
     }
 
-    /** SIGSTOP of several nodes: every pid is looked up before any node stops. */
+    /**
+     * SIGSTOP of several nodes: every pid is looked up before any node stops; returns once every
+     * thread of every node is stopped (kill(2) returns before the signal has reached them all).
+     */
     List<Long> pause(List<ClusterNode> nodes) throws IOException {
         List<Long> pids = nodes.stream().map(LeaseCluster::pid).toList();
         for (long pid : pids) {
             stopped.add(pid);
             signal(pid, "STOP");
         }
+        for (long pid : pids) {
+            awaitAllThreadsStopped(pid);
+        }
         return pids;
+    }
+
+    private static void awaitAllThreadsStopped(long pid) throws IOException {
+        Path tasks = Path.of("/proc/" + pid + "/task");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            boolean all;
+            try (var threads = Files.list(tasks)) {
+                all = threads.allMatch(LeaseCluster::stopped);
+            }
+            if (all) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("process " + pid + " did not stop within 5 s of SIGSTOP");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** A thread's state in /proc/…/stat (after the parenthesised name): T when stopped; a thread that just exited counts. */
+    private static boolean stopped(Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'T' || state == 't' || state == 'Z' || state == 'X';
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** SIGCONT of a node paused by {@link #pause}. */
