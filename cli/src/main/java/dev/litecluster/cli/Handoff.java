@@ -35,9 +35,10 @@ import java.util.concurrent.TimeUnit;
  * transaction or breaking one halfway (DESIGN.md decision 11). On the primary, {@code POST
  * /handoff[?to=NODE]}: ask the target to catch up with what was committed so far (writes go on),
  * then freeze writes ({@link WriteFreeze}: running transactions finish, new ones get
- * SQLITE_BUSY), ask the target to be ready at the frozen positions ({@code POST /handoff/ready}:
- * it answers once it has applied them), move the lease to it and stop being primary, hand it the
- * new grant ({@code POST /handoff/accept}), and unfreeze. The pause writers see is the freeze.
+ * SQLITE_BUSY), move the lease to the target and stop being primary, send it the frozen
+ * positions and the new grant ({@code POST /handoff/ready}: it takes the role once it has applied
+ * exactly those positions, streamed meanwhile), and unfreeze. The pause writers see is the freeze:
+ * one lease transaction and one round trip.
  */
 final class Handoff {
     private static final Logger LOG = LoggerFactory.getLogger(Handoff.class);
@@ -47,12 +48,27 @@ final class Handoff {
     /** How long the target may take to have everything, before and during the freeze. */
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(5);
 
-    /** The primary's cluster and positions ({@code %016x/%016x} per database), and whether its writes are frozen. */
-    record Ready(String clusterId, Map<String, String> positions, boolean frozen) {
-    }
+    /**
+     * What the primary sends a handoff's target: its cluster and positions ({@code %016x/%016x} per
+     * database); and, once its writes are frozen, the lease it moved to the target ({@code lease}
+     * null before). Flat fields: a nested type's first serialization in a process costs milliseconds.
+     */
+    record Ready(String clusterId, Map<String, String> positions, String lease, long epoch, long ttlMillis) {
+        static Ready before(String clusterId, Map<String, String> positions) {
+            return new Ready(clusterId, positions, null, 0, 0);
+        }
 
-    /** The lease grant the old primary made for the target. */
-    record Accept(String id, long epoch, long ttlMillis) {
+        static Ready handedOver(String clusterId, Map<String, String> positions, Grant grant) {
+            return new Ready(clusterId, positions, grant.id(), grant.epoch(), grant.ttl().toMillis());
+        }
+
+        boolean frozen() {
+            return lease != null;
+        }
+
+        Grant grant() {
+            return new Grant(lease, epoch, Duration.ofMillis(ttlMillis));
+        }
     }
 
     private final Store store;
@@ -76,12 +92,7 @@ final class Handoff {
         api.route("POST", "/handoff", (req, res, cb) -> NodeApi.text(res, cb, HttpStatus.OK_200,
                         handOff(Request.extractQueryParameters(req).getValue("to")) + "\n"))
                 .route("POST", "/handoff/ready", (req, res, cb) -> NodeApi.json(res, cb,
-                        JSON.writeValueAsString(ready(read(req, Ready.class)))))
-                .route("POST", "/handoff/accept", (req, res, cb) -> {
-                    Accept accept = read(req, Accept.class);
-                    accept(accept);
-                    NodeApi.text(res, cb, HttpStatus.OK_200, "primary at epoch " + accept.epoch() + "\n");
-                });
+                        JSON.writeValueAsString(ready(read(req, Ready.class)))));
         return this;
     }
 
@@ -102,37 +113,38 @@ final class Handoff {
         }
         PeerStatus target = choose(server.peers(), to);
         try (NodeClient client = new NodeClient(target.url(), secret)) {
-            ready(client, false); // writes go on while the target catches up with most of it
+            // Writes go on while the target catches up with most of it and this node prepares the lease.
+            PrimaryInfo next = ready(client, Ready.before(store.identity().clusterId(), positions()));
             roles.prepareHandOff();
             long freezing = System.nanoTime();
             try (WriteFreeze ignored = WriteFreeze.of(mountDir, store.databases(), FREEZE_TIMEOUT)) {
                 long frozen = System.nanoTime();
-                PrimaryInfo next = ready(client, true);
-                long caughtUp = System.nanoTime();
+                // Nothing changes any more: the lease can move now, while the target applies the last
+                // transactions; it takes the role once it has exactly these positions.
+                Map<String, String> positions = positions();
                 Grant moved = roles.handOff(next);
                 long leaseMoved = System.nanoTime();
                 try {
-                    client.post("/handoff/accept", JSON.writeValueAsBytes(
-                            new Accept(moved.id(), moved.epoch(), moved.ttl().toMillis())), CATCH_UP_TIMEOUT);
+                    ready(client, Ready.handedOver(store.identity().clusterId(), positions, moved));
                 } catch (IOException e) {
                     LOG.error("handoff: the lease moved to {} but it did not take it ({}): it expires within {} s,"
                             + " then the candidates elect a primary", target.node(), e.getMessage(), moved.ttl().toSeconds());
                     throw new IOException("the lease moved to " + target.node() + " but it did not take it: " + e.getMessage());
+                } finally {
+                    roles.endStreams();
                 }
                 long done = System.nanoTime();
                 String report = ("handed off to %s (epoch %d); writes paused %d ms (running transactions finished %d ms,"
-                        + " target caught up %d ms, lease moved %d ms, taken %d ms)").formatted(target.node(), moved.epoch(),
-                        millis(done - freezing), millis(frozen - freezing), millis(caughtUp - frozen),
-                        millis(leaseMoved - caughtUp), millis(done - leaseMoved));
+                        + " lease moved %d ms, target caught up and took it %d ms)").formatted(target.node(), moved.epoch(),
+                        millis(done - freezing), millis(frozen - freezing), millis(leaseMoved - frozen), millis(done - leaseMoved));
                 LOG.info(report);
                 return report;
             }
         }
     }
 
-    /** Asks the target to have this node's current positions (exactly, when {@code frozen}); its lease description. */
-    private PrimaryInfo ready(NodeClient client, boolean frozen) throws IOException {
-        Ready ready = new Ready(store.identity().clusterId(), positions(), frozen);
+    /** Sends {@code ready} to the target; its lease description once it has the positions (and, when handed over, took the role). */
+    private static PrimaryInfo ready(NodeClient client, Ready ready) throws IOException {
         return JSON.readValue(client.post("/handoff/ready", JSON.writeValueAsBytes(ready),
                 CATCH_UP_TIMEOUT.plusSeconds(1)), PrimaryInfo.class);
     }
@@ -162,7 +174,7 @@ final class Handoff {
      * primary's positions — exactly them when the primary is frozen, at least them otherwise (and then
      * remembers when, to count the lease it may be handed from then); refuses when it cannot take the role.
      */
-    private PrimaryInfo ready(Ready ready) throws ApiException, InterruptedException {
+    private PrimaryInfo ready(Ready ready) throws ApiException, InterruptedException, IOException {
         if (!roles.candidate()) {
             throw new ApiException(HttpStatus.CONFLICT_409, "this node is not a candidate (lease.candidate is false)");
         }
@@ -182,8 +194,11 @@ final class Handoff {
             }
             Thread.sleep(1);
         }
-        if (!ready.frozen()) {
+        if (ready.frozen()) {
+            accept(ready.grant());
+        } else {
             readyAt = System.nanoTime(); // before the primary prepares (may grant) the lease it hands over
+            roles.prepareAdopt();
         }
         return roles.self();
     }
@@ -202,12 +217,12 @@ final class Handoff {
      * On the target: becomes primary with the grant the old primary made after this node answered
      * the first ready, so its validity can be counted from that answer (the service started later).
      */
-    private void accept(Accept accept) throws IOException {
+    private void accept(Grant grant) throws IOException {
         long counted = readyAt;
         if (counted == 0) {
             throw new IOException("a lease was handed over without a ready check first");
         }
-        roles.adopt(new Grant(accept.id(), accept.epoch(), Duration.ofMillis(accept.ttlMillis())), counted);
+        roles.adopt(grant, counted);
     }
 
     /**

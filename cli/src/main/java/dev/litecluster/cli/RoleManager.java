@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Map;
@@ -48,12 +49,16 @@ final class RoleManager implements AutoCloseable {
     private final Members members;
     private final Supplier<Map<String, Long>> positions;
     /** When the member list was last refreshed from the primary. */
-    private long learnedAt;
+    private volatile long learnedAt;
     private List<String> deferredTo = List.of();
     private final Object wake = new Object();
     private final Thread thread;
+    private final ScheduledExecutorService leaseTimers = HeldLease.timers();
+    private final Runnable onLeaseLost = this::wakeUp;
     private volatile HeldLease held;
     private volatile ReplicationServer server;
+    /** Built by {@link #prepareAdopt()} for a handoff this node is the target of. */
+    private ReplicationServer prepared;
     private volatile ReplicationClient client;
     private volatile PrimaryInfo followed;
     private volatile boolean closed;
@@ -175,7 +180,23 @@ final class RoleManager implements AutoCloseable {
             }
             if (!closed) {
                 tick();
+                learnMembers();
             }
+        }
+    }
+
+    /**
+     * Every {@link #LEARN_EVERY_NANOS}, asks the followed primary which nodes it knows — outside the
+     * lock, so a slow answer never holds up a handoff's {@link #adopt}.
+     */
+    private void learnMembers() {
+        PrimaryInfo primary = followed;
+        ReplicationClient connected = client;
+        long now = System.nanoTime();
+        if (held == null && primary != null && connected != null && connected.primaryHostname() != null
+                && now - learnedAt >= LEARN_EVERY_NANOS) {
+            learnedAt = now;
+            members.learnFrom(primary.advertiseUrl());
         }
     }
 
@@ -185,12 +206,11 @@ final class RoleManager implements AutoCloseable {
         }
         try {
             long now = System.nanoTime();
-            boolean learn = now - learnedAt >= LEARN_EVERY_NANOS;
             if (held != null) {
                 inSyncAt = now;
                 if (!held.isValid()) {
                     demote();
-                } else if (learn && server != null) {
+                } else if (now - learnedAt >= LEARN_EVERY_NANOS && server != null) {
                     members.learn(server.peers().stream().map(PeerStatus::url).toList());
                     learnedAt = now;
                 }
@@ -199,10 +219,6 @@ final class RoleManager implements AutoCloseable {
             ReplicationClient connected = client;
             if (connected != null && connected.primaryHostname() != null) {
                 inSyncAt = now;
-                if (learn) {
-                    members.learnFrom(followed.advertiseUrl());
-                    learnedAt = now;
-                }
             }
             PrimaryInfo primary = lease.primary();
             noPrimarySince = primary != null ? 0 : noPrimarySince != 0 ? noPrimarySince : now;
@@ -272,7 +288,7 @@ final class RoleManager implements AutoCloseable {
         }
         newestEpoch = Math.max(newestEpoch, grant.epoch());
         server = servers.apply(grant.epoch());
-        held = HeldLease.keep(lease, grant, sent, this::wakeUp);
+        held = HeldLease.keep(lease, grant, sent, onLeaseLost, leaseTimers);
         LOG.info("became primary ({} lease, epoch {}, ttl {} s)", lease.type(), grant.epoch(), grant.ttl().toSeconds());
     }
 
@@ -286,11 +302,7 @@ final class RoleManager implements AutoCloseable {
         HeldLease was = held;
         held = null;
         was.stop();
-        ReplicationServer old = server;
-        server = null;
-        if (old != null) {
-            old.close();
-        }
+        endStreams();
         return was;
     }
 
@@ -314,9 +326,10 @@ final class RoleManager implements AutoCloseable {
     }
 
     /**
-     * Moves the held lease to {@code target} (a handoff; the caller has frozen writes and checked
-     * that the target has every transaction): this node stops being primary at once, without
-     * releasing, and the returned grant is for the target to adopt.
+     * Moves the held lease to {@code target} (a handoff; the caller has frozen writes): this node
+     * stops being primary at once, without releasing, and the returned grant is for the target to
+     * adopt. Streams go on until {@link #endStreams()}, so the target can receive the last
+     * transactions before it takes the role.
      *
      * @throws IOException this node is not primary, the lease cannot move, or it was lost meanwhile
      */
@@ -326,13 +339,35 @@ final class RoleManager implements AutoCloseable {
             throw new IOException("this node is not the primary");
         }
         Grant moved = lease.handOff(current.grant(), target);
-        stopServing();
+        held = null;
+        current.stop();
         if (moved == null) {
+            endStreams();
             throw new IOException("the lease was lost during the handoff");
         }
         newestEpoch = Math.max(newestEpoch, moved.epoch());
         LOG.info("handed the primary role to {} (epoch {})", target.hostname(), moved.epoch());
         return moved;
+    }
+
+    /** Ends the streams of a primary role handed off. */
+    synchronized void endStreams() {
+        if (held == null && server != null) {
+            server.close();
+            server = null;
+        }
+    }
+
+    /**
+     * On a handoff's target, before writes freeze: builds what taking the role needs, and keeps a
+     * lease for an instant, so that the first run of that code in this process (class loading,
+     * lambda linkage: 4–9 ms measured) is not inside the freeze.
+     */
+    synchronized void prepareAdopt() {
+        if (held == null && prepared == null) {
+            prepared = servers.apply(0);
+            HeldLease.keep(lease, new Grant("0", 0, lease.ttl()), System.nanoTime(), onLeaseLost, leaseTimers).stop();
+        }
     }
 
     /**
@@ -354,18 +389,22 @@ final class RoleManager implements AutoCloseable {
                 throw new IOException("the handed-off " + lease.type() + " lease is already gone");
             }
         }
-        HeldLease adopted = HeldLease.keep(lease, grant, countedFrom, this::wakeUp);
+        HeldLease adopted = HeldLease.keep(lease, grant, countedFrom, onLeaseLost, leaseTimers);
         ReplicationClient old = client;
         client = null;
         followed = null;
         newestEpoch = Math.max(newestEpoch, grant.epoch());
-        server = servers.apply(grant.epoch());
+        server = prepared != null ? prepared.epoch(grant.epoch()) : servers.apply(grant.epoch());
+        prepared = null;
         held = adopted;
         LOG.info("became primary by handoff ({} lease, epoch {})", lease.type(), grant.epoch());
         if (old != null) {
             // The old primary is frozen and no longer primary: nothing more can arrive. Closing waits for
-            // the stream thread, which is not worth holding writes for.
-            Thread.ofVirtual().name("close-old-stream").start(old::close);
+            // the stream thread, which is not worth holding writes for. (A platform thread: the first
+            // virtual thread of a process starts their scheduler, which took milliseconds.)
+            Thread closing = new Thread(old::close, "close-old-stream");
+            closing.setDaemon(true);
+            closing.start();
         }
     }
 
@@ -420,6 +459,7 @@ final class RoleManager implements AutoCloseable {
             }
             lease.close();
             members.close();
+            leaseTimers.shutdownNow();
         }
     }
 }

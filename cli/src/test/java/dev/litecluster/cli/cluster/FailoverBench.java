@@ -39,11 +39,18 @@ class FailoverBench {
             rows.add(row(ttl + " s: new primary elected (its log)", times.get(0)));
             rows.add(row(ttl + " s: first write acknowledged", times.get(1)));
         }
-        List<List<Long>> pauses = handoffPauses(root.resolve("handoff"), runs);
         System.out.println("\nkill -9 of the primary -> new primary (ms)");
         System.out.println("| lease TTL: measure | runs | min | median | max |");
         System.out.println("|---|---|---|---|---|");
         rows.forEach(System.out::println);
+    }
+
+    @Test
+    void handoffPauseUnderAWriter() throws Exception {
+        assumeTrue("1".equals(System.getenv("LITECLUSTER_BENCH")), "set LITECLUSTER_BENCH=1 (bench/failover/run.sh)");
+        assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/setup installs etcd-server)");
+        int runs = Integer.parseInt(System.getenv().getOrDefault("BENCH_RUNS", "20"));
+        List<List<Long>> pauses = handoffPauses(root.resolve("handoff"), runs);
         System.out.println("\nhandoff under a writer (ms)");
         System.out.println("| measure | runs | min | median | max |");
         System.out.println("|---|---|---|---|---|");

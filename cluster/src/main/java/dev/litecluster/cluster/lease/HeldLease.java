@@ -5,8 +5,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +28,8 @@ public final class HeldLease implements AutoCloseable {
     private final long ttlNanos;
     private final long marginNanos;
     private final Runnable onLost;
-    private final ScheduledExecutorService timers;
+    private ScheduledFuture<?> renewing;
+    private ScheduledFuture<?> checking;
     private volatile long validUntil;
     private volatile boolean lost;
     private volatile boolean closed;
@@ -40,11 +42,20 @@ public final class HeldLease implements AutoCloseable {
         this.marginNanos = margin(grant.ttl()).toNanos();
         this.validUntil = sentNanos + ttlNanos - marginNanos;
         this.onLost = onLost;
-        this.timers = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "lease-" + grant.id());
+    }
+
+    /**
+     * The timer threads leases are kept alive on, made once per process: a handoff's new primary
+     * starts keeping its lease while writes are frozen, and starting threads then cost milliseconds.
+     */
+    public static ScheduledExecutorService timers() {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "lease-timer");
             t.setDaemon(true);
             return t;
         });
+        timers.prestartAllCoreThreads(); // the pool would start them on first use
+        return timers;
     }
 
     /**
@@ -53,12 +64,15 @@ public final class HeldLease implements AutoCloseable {
      * @param sentNanos {@link System#nanoTime()} when the acquire request was sent (or any moment no
      *                  later than when the service started counting the TTL: validity runs from it)
      * @param onLost    called once, from a timer thread, when the lease is lost (not on close)
+     * @param timers    from {@link #timers()}
      */
-    public static HeldLease keep(Lease lease, Grant grant, long sentNanos, Runnable onLost) {
+    public static HeldLease keep(Lease lease, Grant grant, long sentNanos, Runnable onLost, ScheduledExecutorService timers) {
         HeldLease held = new HeldLease(lease, grant, sentNanos, onLost);
         long every = Math.max(1, held.ttlNanos / 3);
-        held.timers.scheduleWithFixedDelay(held::renew, every, every, TimeUnit.NANOSECONDS);
-        held.timers.scheduleWithFixedDelay(held::checkDeadline, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        synchronized (held) {
+            held.renewing = timers.scheduleWithFixedDelay(held::renew, every, every, TimeUnit.NANOSECONDS);
+            held.checking = timers.scheduleWithFixedDelay(held::checkDeadline, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
         return held;
     }
 
@@ -126,14 +140,19 @@ public final class HeldLease implements AutoCloseable {
         }
         lost = true;
         LOG.warn("lost the primary lease (epoch {}): {}", grant.epoch(), why);
-        timers.shutdown();
+        cancelTimers(false);
         onLost.run();
     }
 
     /** Stops renewing without releasing (a handoff passes the lease on, or the process is going down hard). */
     public synchronized void stop() {
         closed = true;
-        timers.shutdownNow();
+        cancelTimers(true);
+    }
+
+    private void cancelTimers(boolean interruptRenewal) {
+        renewing.cancel(interruptRenewal);
+        checking.cancel(false);
     }
 
     /** Stops renewing and releases the lease so another node can take it at once. */

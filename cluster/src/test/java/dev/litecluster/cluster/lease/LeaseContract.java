@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +30,7 @@ abstract class LeaseContract {
     static final Duration MARGIN = Duration.ofMillis(1500);
 
     private final List<AutoCloseable> open = new ArrayList<>();
+    private final ScheduledExecutorService timers = HeldLease.timers();
 
     /** A new client of the same lease key (one per simulated node). */
     abstract Lease newLease(Duration ttl) throws IOException;
@@ -40,7 +42,7 @@ abstract class LeaseContract {
     }
 
     HeldLease keep(Lease lease, Grant grant, long sent) {
-        HeldLease held = HeldLease.keep(lease, grant, sent, () -> { });
+        HeldLease held = HeldLease.keep(lease, grant, sent, () -> { }, timers);
         open.add(held::stop);
         return held;
     }
@@ -54,6 +56,7 @@ abstract class LeaseContract {
         for (AutoCloseable c : open.reversed()) {
             c.close();
         }
+        timers.shutdownNow();
     }
 
     @Test
@@ -175,7 +178,7 @@ abstract class LeaseContract {
         AtomicLong lostAt = new AtomicLong();
         long sent = System.nanoTime();
         Grant grant = a.acquire(node("a"));
-        HeldLease held = HeldLease.keep(a, grant, sent, () -> lostAt.set(System.nanoTime()));
+        HeldLease held = HeldLease.keep(a, grant, sent, () -> lostAt.set(System.nanoTime()), timers);
         open.add(held::stop);
         Thread.sleep(1000);
         a.pause();
