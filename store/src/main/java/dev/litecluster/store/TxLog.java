@@ -1,5 +1,8 @@
 package dev.litecluster.store;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -25,6 +28,7 @@ import java.util.zip.CRC32C;
  * offset. A record cut short by a crash (the torn tail) is dropped when the log is opened.
  */
 public final class TxLog implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(TxLog.class);
     static final int FRAME_HEADER = 24;
     private static final int LENGTH_AT = 4;
     private static final int TXID_AT = 12;
@@ -93,8 +97,10 @@ public final class TxLog implements Closeable {
     /**
      * Opens the log, starting a new segment once the current one reaches {@code segmentLimit} bytes
      * or has been appended to for {@code segmentAge}. Records up to {@code syncedTxid} are known to
-     * have been made durable (the persisted checksum state names it): after a crash, the tail record
-     * is checked only when it is newer (reading back a huge imported record would take seconds).
+     * have been made durable (the persisted checksum state names it): after a crash, every newer
+     * record is read back and checked — the OS may have written any of them only in part — and the
+     * log ends before the first one that is not intact. Synced ones are trusted (reading back a huge
+     * imported record would take seconds).
      */
     static TxLog open(Path dir, long segmentLimit, Duration segmentAge, long syncedTxid) throws IOException {
         Files.createDirectories(dir);
@@ -105,10 +111,19 @@ public final class TxLog implements Closeable {
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.seg")).sorted().toList();
         }
+        boolean cut = false;
         for (Path file : files) {
+            if (cut) {
+                Files.delete(file); // follows a record lost in the crash
+                continue;
+            }
             long first = Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
             Segment segment = new Segment(file, first);
-            log.index(segment, crashed && file == files.getLast(), syncedTxid);
+            cut = log.index(segment, crashed, syncedTxid);
+            if (cut) {
+                LOG.warn("transaction log {}: the records after TXID {} were not intact after a crash (written but not yet"
+                        + " synced); the log ends there", dir, segment.firstTxid + segment.count - 1);
+            }
             if (segment.count == 0) {
                 Files.delete(file);
             } else {
@@ -124,7 +139,8 @@ public final class TxLog implements Closeable {
         return log;
     }
 
-    private void index(Segment segment, boolean crashedTail, long syncedTxid) throws IOException {
+    /** Indexes {@code segment}, cutting a torn end and, after a crash, unsynced records that are not intact; true if it cut after a crash. */
+    private boolean index(Segment segment, boolean crashed, long syncedTxid) throws IOException {
         try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = in.size();
             long offset = 0;
@@ -145,16 +161,24 @@ public final class TxLog implements Closeable {
                 segment.add(offset);
                 offset += FRAME_HEADER + length;
             }
-            if (crashedTail && segment.count > 0 && segment.lastTxid() > syncedTxid && offset == size
-                    && !recordIntact(in, segment.offsets[segment.count - 1])) {
-                segment.count--;
-                offset = segment.offsets[segment.count];
+            boolean cut = false;
+            if (crashed) {
+                int firstUnsynced = Math.clamp(syncedTxid + 1 - segment.firstTxid, 0, segment.count);
+                for (int i = firstUnsynced; i < segment.count; i++) {
+                    if (!recordIntact(in, segment.offsets[i])) {
+                        segment.count = i;
+                        offset = segment.offsets[i];
+                        cut = true;
+                        break;
+                    }
+                }
             }
             if (offset < size) {
                 in.truncate(offset);
                 in.force(true);
             }
             segment.end = offset;
+            return crashed && (cut || offset < size);
         }
     }
 
