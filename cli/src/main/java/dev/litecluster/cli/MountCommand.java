@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code litecluster mount}: opens the data directory, mounts the databases, runs the app from
@@ -36,18 +37,30 @@ public final class MountCommand implements Callable<Integer> {
             System.err.println("litecluster: " + e.getMessage());
             return 2;
         }
-        Node node;
-        try {
-            node = Node.start(config);
-        } catch (IOException | ConfigException e) {
-            System.err.println("litecluster: " + e.getMessage());
-            return 1;
-        }
+        // Registered before the node starts: SIGTERM while it starts waits for the start to finish (or
+        // fail and undo itself), then closes the node, so the store is never left open by a stop.
+        AtomicReference<Node> started = new AtomicReference<>();
+        Object starting = new Object();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
+            synchronized (starting) {
+                Node running = started.get();
+                if (running != null) {
+                    running.close();
+                }
+            }
             stopped.countDown();
         }, "litecluster-shutdown"));
+        Node node;
+        synchronized (starting) {
+            try {
+                node = Node.start(config);
+            } catch (IOException | ConfigException e) {
+                System.err.println("litecluster: " + e.getMessage());
+                return 1;
+            }
+            started.set(node);
+        }
         if (config.exec.isEmpty()) {
             stopped.await();
             return 0;
@@ -61,7 +74,11 @@ public final class MountCommand implements Callable<Integer> {
         List<String> command = exec.size() == 1 ? List.of("sh", "-c", exec.getFirst()) : exec;
         LOG.info("starting app: {}", String.join(" ", exec));
         Process app = new ProcessBuilder(command).inheritIO().start();
-        Runtime.getRuntime().addShutdownHook(new Thread(app::destroy, "litecluster-app-stop"));
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(app::destroy, "litecluster-app-stop"));
+        } catch (IllegalStateException e) {
+            app.destroy(); // SIGTERM came while the node was starting: the app is not wanted any more
+        }
         int code = app.waitFor();
         LOG.info("app exited with code {}", code);
         return code;

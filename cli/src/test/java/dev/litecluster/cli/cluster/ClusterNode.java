@@ -81,13 +81,7 @@ final class ClusterNode {
 
     /** Starts the node process and waits until its API answers (the mount is up before the API starts). */
     void start() throws IOException, InterruptedException {
-        if (isRunning()) {
-            throw new IllegalStateException(name + " is already running");
-        }
-        Files.createDirectories(root);
-        List<String> command = TestCluster.java("256m", "dev.litecluster.cli.Main", "mount", "-c", config().toString());
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
+        launch();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!healthy()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -96,6 +90,17 @@ final class ClusterNode {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Starts the node process without waiting for it. */
+    void launch() throws IOException {
+        if (isRunning()) {
+            throw new IllegalStateException(name + " is already running");
+        }
+        Files.createDirectories(root);
+        List<String> command = TestCluster.java("256m", "dev.litecluster.cli.Main", "mount", "-c", config().toString());
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
     }
 
     private boolean healthy() throws InterruptedException {
