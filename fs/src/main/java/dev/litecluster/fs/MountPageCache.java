@@ -4,8 +4,6 @@ import dev.litecluster.fuse.Notifier;
 import dev.litecluster.fuse.sys.Errno;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -28,7 +26,10 @@ public final class MountPageCache {
         this.notifier = notifier;
     }
 
-    /** The changes made to one file, pushed as they are made; {@link #finish()} waits for the kernel to have them all. */
+    /**
+     * The changes made to one file, pushed into the cache as they are made, from the calling thread
+     * (never a request handler's); {@link #finish()} covers what could not be pushed.
+     */
     public Update update(String name) {
         LiteclusterFileSystem mounted = fs;
         return new Update(mounted == null ? 0 : mounted.cachedNodeid(name));
@@ -36,7 +37,7 @@ public final class MountPageCache {
 
     public final class Update {
         private final long nodeid;
-        private final List<CompletableFuture<Integer>> pushed = new ArrayList<>();
+        private int pushed;
         private boolean dropWhole;
 
         private Update(long nodeid) {
@@ -48,20 +49,21 @@ public final class MountPageCache {
             if (nodeid == 0 || dropWhole) {
                 return;
             }
-            if (pushed.size() == MAX_PUSHED) {
+            if (pushed == MAX_PUSHED) {
                 dropWhole = true;
                 return;
             }
-            pushed.add(notifier.store(nodeid, offset, data));
+            pushed++;
+            int r = notifier.store(nodeid, offset, data);
+            if (r != 0 && r != -Errno.ENOENT) { // ENOENT: the kernel no longer has the file, nothing cached
+                dropWhole = true;
+            }
         }
 
         /** Returns once the kernel caches nothing older than the backing file for the ranges written. */
         public void finish() throws IOException {
             if (nodeid == 0) {
                 return;
-            }
-            for (CompletableFuture<Integer> push : pushed) {
-                dropWhole |= outcome(push) != 0;
             }
             if (dropWhole) {
                 int r = outcome(notifier.invalidateData(nodeid, 0, 0));

@@ -9,7 +9,7 @@ import dev.litecluster.store.sqlite.WalChecksum;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -23,9 +23,10 @@ import java.nio.file.StandardOpenOption;
  * the kernel's page cache of the mount ({@link MountPageCache}): no round trip through our own
  * filesystem per page. Truncation, {@code -wal} and {@code -shm} go through the mount, so every
  * reader's mmapped {@code -shm} stays coherent. Rollback mode: PENDING, RESERVED and EXCLUSIVE on
- * the database file. WAL mode: WRITE, CKPT, RECOVER and every READ mark on {@code -shm}; then the
+ * the database file. WAL mode: WRITE, CKPT and every READ mark on {@code -shm}; then the
  * WAL is truncated and a fresh wal-index header with an empty WAL is published, so readers drop
- * their cache.
+ * their cache — written into a shared mapping of {@code -shm} through the mount, the same pages
+ * readers map, so it costs no request to this process's own filesystem while the locks are held.
  */
 public final class ReplicaApplier implements ReplicaWriter {
     private static final int WAL_INDEX_VERSION = 3007000;
@@ -40,6 +41,9 @@ public final class ReplicaApplier implements ReplicaWriter {
     private int shm = -1;
     /** The backing database file (null until first needed). */
     private FileChannel backing;
+    /** The wal-index header and checkpoint info, mapped through the mount (null until first needed). */
+    private MemorySegment walIndex;
+    private Arena walIndexMapping;
 
     public ReplicaApplier(Path mountDir, DatabaseFiles files, MountPageCache cache) {
         this.mountDir = mountDir;
@@ -60,10 +64,13 @@ public final class ReplicaApplier implements ReplicaWriter {
         if (backing == null) {
             backing = FileChannel.open(files.database(), StandardOpenOption.WRITE);
         }
-        try (SqliteLocks locks = new SqliteLocks(name, "apply"); Arena arena = Arena.ofConfined()) {
+        try (SqliteLocks locks = new SqliteLocks(name, "apply")) {
             if (walMode) {
                 locks.lock(shm, LibC.F_RDLCK, SqliteLocks.SHM_DMS, 1, "DMS");
-                locks.lock(shm, LibC.F_WRLCK, SqliteLocks.SHM_WRITE, 3, "WAL WRITE/CKPT/RECOVER");
+                // Not RECOVER: a reader that meets the header mid-update then retries at once inside SQLite;
+                // with RECOVER held it gets SQLITE_BUSY_RECOVERY and its busy handler sleeps 1, 2, 5, 10… ms.
+                // Holding WRITE is what keeps any other connection from running recovery.
+                locks.lock(shm, LibC.F_WRLCK, SqliteLocks.SHM_WRITE, 2, "WAL WRITE/CKPT");
                 locks.lockEach(shm, SqliteLocks.SHM_READ0, 5, 200, "WAL READ");
             } else {
                 locks.lock(db, LibC.F_WRLCK, SqliteLocks.PENDING, 1, "PENDING");
@@ -93,7 +100,7 @@ public final class ReplicaApplier implements ReplicaWriter {
                 emptyWal();
             }
             if (walMode) {
-                publishEmptyWal(shm, pageSize, commit, arena);
+                publishEmptyWal(pageSize, commit);
             }
         }
     }
@@ -123,6 +130,11 @@ public final class ReplicaApplier implements ReplicaWriter {
             LibC.close(shm);
             shm = -1;
         }
+        if (walIndexMapping != null) {
+            walIndexMapping.close();
+            walIndexMapping = null;
+            walIndex = null;
+        }
     }
 
     private boolean walMode() throws IOException {
@@ -132,30 +144,55 @@ public final class ReplicaApplier implements ReplicaWriter {
     /**
      * Writes a wal-index header saying "the WAL is empty, the database has {@code commit} pages",
      * with a bumped change counter so every reader's cached header differs, and resets the
-     * checkpoint info. Copy 2 is written first, then copy 1 with the rest, as SQLite's writer does.
-     * An uninitialised {@code -shm} is left alone: its first user runs recovery on the empty WAL.
+     * checkpoint info. Copy 2 is written first, then the checkpoint info, then copy 1, as SQLite's
+     * writer orders them. An uninitialised {@code -shm} is left alone: its first user runs recovery
+     * on the empty WAL. Called holding the DMS lock, so no first connection can shrink it meanwhile.
      */
-    private static void publishEmptyWal(int shm, int pageSize, int commit, Arena arena) throws IOException {
-        MemorySegment index = arena.allocate(WAL_INDEX_HEADER);
-        if (LibC.pread(shm, index, WAL_INDEX_HEADER, 0) < WAL_INDEX_HEADER) {
+    private void publishEmptyWal(int pageSize, int commit) throws IOException {
+        MemorySegment index = walIndex();
+        if (index == null) {
             return;
         }
-        ByteBuffer b = index.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(WAL_INDEX_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        MemorySegment header = MemorySegment.ofBuffer(b);
+        MemorySegment.copy(index, 0, header, 0, WAL_INDEX_HEADER);
         b.putInt(0, WAL_INDEX_VERSION).putInt(4, 0).putInt(8, b.getInt(8) + 1);
         b.put(12, (byte) 1).put(13, (byte) 0);
         b.putShort(14, (short) ((pageSize & 0xff00) | (pageSize >> 16)));
         b.putInt(16, 0).putInt(20, commit);
-        byte[] summed = index.asSlice(0, 40).toArray(ValueLayout.JAVA_BYTE);
-        WalChecksum sum = new WalChecksum(0, 0).update(summed, 0, 40, ByteOrder.LITTLE_ENDIAN);
+        WalChecksum sum = new WalChecksum(0, 0).update(b.array(), 0, 40, ByteOrder.LITTLE_ENDIAN);
         b.putInt(40, sum.s0()).putInt(44, sum.s1());
-        MemorySegment.copy(index, 0, index, 48, 48);
+        MemorySegment.copy(header, 0, header, 48, 48);
         b.putInt(96, 0).putInt(100, 0); // nBackfill, aReadMark[0]
         for (int i = 1; i <= 4; i++) {
             b.putInt(100 + 4 * i, 0xFFFFFFFF);
         }
         b.putInt(128, 0); // nBackfillAttempted
-        check(LibC.pwrite(shm, index.asSlice(48, 48), 48, 48), "write wal-index header copy 2");
-        check(LibC.pwrite(shm, index, WAL_INDEX_HEADER, 0), "write wal-index header copy 1 and checkpoint info");
+        MemorySegment.copy(header, 48, index, 48, 48);
+        VarHandle.fullFence();
+        MemorySegment.copy(header, 96, index, 96, WAL_INDEX_HEADER - 96);
+        VarHandle.fullFence();
+        MemorySegment.copy(header, 0, index, 0, 48);
+    }
+
+    /** The mapped start of {@code -shm}, or null while it is shorter than the header (not initialised). */
+    private MemorySegment walIndex() throws IOException {
+        // Apps change its size only through the mount, so the backing file's size is the mount's.
+        if (!Files.exists(files.shm()) || Files.size(files.shm()) < WAL_INDEX_HEADER) {
+            return null; // mapping it would grow it, and touching a mapping past the end of a file faults
+        }
+        if (walIndex == null) {
+            Arena mapping = Arena.ofShared();
+            try (FileChannel channel = FileChannel.open(mountDir.resolve(files.name() + "-shm"),
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                walIndex = channel.map(FileChannel.MapMode.READ_WRITE, 0, WAL_INDEX_HEADER, mapping);
+            } catch (IOException | RuntimeException e) {
+                mapping.close();
+                throw e;
+            }
+            walIndexMapping = mapping;
+        }
+        return walIndex;
     }
 
     private static void check(long result, String what) throws IOException {

@@ -21,7 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 /**
  * Unsolicited messages to the kernel: cache invalidation and pushing data into the page cache.
  *
- * <p>Each message is written by a dedicated notifier thread and the call returns at once with a
+ * <p>Each message but {@link #store} is written by a dedicated notifier thread and the call returns at once with a
  * future of the outcome (0, {@code -ENOENT} = nothing was cached, or another {@code -errno}). The
  * kernel processes a notification synchronously inside that write and may take page or directory
  * locks that an unanswered request holds, so a notification sent from the thread that owes the
@@ -68,7 +68,7 @@ public final class Notifier {
             buffer.set(JAVA_LONG_UNALIGNED, 16, nodeid);
             buffer.set(JAVA_LONG_UNALIGNED, 24, offset);
             buffer.set(JAVA_LONG_UNALIGNED, 32, length);
-            return send(INVAL_INODE, 24);
+            return send(buffer, INVAL_INODE, 24);
         });
     }
 
@@ -85,7 +85,7 @@ public final class Notifier {
             buffer.set(JAVA_INT_UNALIGNED, 24, bytes.length);
             buffer.set(JAVA_INT_UNALIGNED, 28, 0);
             putName(32, bytes);
-            return send(INVAL_ENTRY, 16 + bytes.length + 1);
+            return send(buffer, INVAL_ENTRY, 16 + bytes.length + 1);
         });
     }
 
@@ -98,28 +98,37 @@ public final class Notifier {
             buffer.set(JAVA_INT_UNALIGNED, 32, bytes.length);
             buffer.set(JAVA_INT_UNALIGNED, 36, 0);
             putName(40, bytes);
-            return send(DELETE, 24 + bytes.length + 1);
+            return send(buffer, DELETE, 24 + bytes.length + 1);
         });
     }
 
-    /** Copies {@code data} into the kernel page cache of {@code nodeid} at {@code offset}; reads of it then need no READ. */
-    public CompletableFuture<Integer> store(long nodeid, long offset, byte[] data) {
-        byte[] copy = data.clone();
-        return submit(() -> {
-            int done = 0;
-            do {
-                int size = Math.min(STORE_CHUNK, copy.length - done);
-                buffer.set(JAVA_LONG_UNALIGNED, 16, nodeid);
-                buffer.set(JAVA_LONG_UNALIGNED, 24, offset + done);
-                buffer.set(JAVA_INT_UNALIGNED, 32, size);
-                buffer.set(JAVA_INT_UNALIGNED, 36, 0);
-                MemorySegment.copy(copy, done, buffer, ValueLayout.JAVA_BYTE, 40, size);
-                int r = send(STORE, 24 + size);
-                if (r < 0) return r;
-                done += size;
-            } while (done < copy.length);
-            return 0;
-        });
+    /**
+     * Copies {@code data} into the kernel page cache of {@code nodeid} at {@code offset}, so reads of
+     * it need no READ; returns the outcome. Unlike the other messages it is written from the calling
+     * thread (a handoff to the notifier thread took milliseconds on a busy machine, per page), so it
+     * must never be called from a thread that owes a reply.
+     */
+    public int store(long nodeid, long offset, byte[] data) {
+        if (!started) return -Errno.ENOTCONN;
+        try (Arena call = Arena.ofConfined()) {
+            return store(call.allocate(40L + Math.min(STORE_CHUNK, data.length), 8), nodeid, offset, data);
+        }
+    }
+
+    private int store(MemorySegment into, long nodeid, long offset, byte[] data) {
+        int done = 0;
+        do {
+            int size = Math.min(STORE_CHUNK, data.length - done);
+            into.set(JAVA_LONG_UNALIGNED, 16, nodeid);
+            into.set(JAVA_LONG_UNALIGNED, 24, offset + done);
+            into.set(JAVA_INT_UNALIGNED, 32, size);
+            into.set(JAVA_INT_UNALIGNED, 36, 0);
+            MemorySegment.copy(data, done, into, ValueLayout.JAVA_BYTE, 40, size);
+            int r = send(into, STORE, 24 + size);
+            if (r < 0) return r;
+            done += size;
+        } while (done < data.length);
+        return 0;
     }
 
     private void putName(long at, byte[] bytes) {
@@ -127,13 +136,13 @@ public final class Notifier {
         buffer.set(ValueLayout.JAVA_BYTE, at + bytes.length, (byte) 0);
     }
 
-    /** Writes the header (unique 0, error = +code) in front of the payload already in the buffer. */
-    private int send(int code, int payloadLength) {
+    /** Writes the header (unique 0, error = +code) in front of the payload already in {@code message}. */
+    private int send(MemorySegment message, int code, int payloadLength) {
         int length = 16 + payloadLength;
-        buffer.set(JAVA_INT_UNALIGNED, 0, length);
-        buffer.set(JAVA_INT_UNALIGNED, 4, code);
-        buffer.set(JAVA_LONG_UNALIGNED, 8, 0L);
-        long r = LibC.write(fd, buffer, length);
+        message.set(JAVA_INT_UNALIGNED, 0, length);
+        message.set(JAVA_INT_UNALIGNED, 4, code);
+        message.set(JAVA_LONG_UNALIGNED, 8, 0L);
+        long r = LibC.write(fd, message, length);
         return r < 0 ? (int) r : 0;
     }
 
