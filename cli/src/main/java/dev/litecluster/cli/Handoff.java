@@ -10,7 +10,6 @@ import dev.litecluster.cluster.lease.Grant;
 import dev.litecluster.cluster.lease.PrimaryInfo;
 import dev.litecluster.fs.WriteFreeze;
 import dev.litecluster.ltx.Position;
-import dev.litecluster.store.Database;
 import dev.litecluster.store.Store;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -266,12 +265,11 @@ final class Handoff {
     /** The position of every database that has a transaction (empty ones are not replicated). */
     private Map<String, String> positions() {
         Map<String, String> positions = new TreeMap<>();
-        for (Database database : store.databases()) {
-            Position position = database.position();
+        store.positions().forEach((name, position) -> {
             if (position.txid() > 0) {
-                positions.put(database.name(), position.toString());
+                positions.put(name, position.toString());
             }
-        }
+        });
         return positions;
     }
 }

@@ -196,9 +196,7 @@ final class Node implements AutoCloseable {
 
     private static Map<String, Long> txids(Store store) {
         Map<String, Long> txids = new java.util.TreeMap<>();
-        for (Database database : store.databases()) {
-            txids.put(database.name(), database.position().txid());
-        }
+        store.positions().forEach((name, position) -> txids.put(name, position.txid()));
         return txids;
     }
 

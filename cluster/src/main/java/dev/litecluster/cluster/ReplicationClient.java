@@ -295,10 +295,8 @@ public final class ReplicationClient implements AutoCloseable {
 
     private ReplicaHello hello() {
         Map<String, String> positions = new TreeMap<>();
-        for (Database database : store.databases()) {
-            Position position = needSnapshot.contains(database.name()) ? Position.ZERO : database.position();
-            positions.put(database.name(), position.toString());
-        }
+        store.positions().forEach((name, position) ->
+                positions.put(name, (needSnapshot.contains(name) ? Position.ZERO : position).toString()));
         return new ReplicaHello(self.node(), self.url(), self.candidate(), store.identity().clusterId(), positions);
     }
 

@@ -1,5 +1,6 @@
 package dev.litecluster.store;
 
+import dev.litecluster.ltx.Position;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +82,15 @@ public final class Store implements Closeable {
 
     public synchronized List<Database> databases() {
         return new ArrayList<>(databases.values());
+    }
+
+    /** Every database's position, by name. */
+    public Map<String, Position> positions() {
+        Map<String, Position> positions = new TreeMap<>();
+        for (Database database : databases()) {
+            positions.put(database.name(), database.position());
+        }
+        return positions;
     }
 
     /** Opens (creating when new) the database called {@code name}. */
