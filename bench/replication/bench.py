@@ -9,7 +9,9 @@ its own JVM and FUSE mount) and measures, with python3's sqlite3 as the app:
 Helpers run as subprocesses of this script: `bench.py writer|reader|reads ...`.
 Env: LAG_SECONDS (5), TPS_SECONDS (5), WARMUP_SECONDS (3: writes before each tx/s measurement, so
 JIT compilation of freshly started JVMs is not what is measured; 0 = none), READ_SECONDS (3),
-SNAPSHOT_MB (200), BENCH_DIR (/var/tmp).
+SNAPSHOT_MB (200), BENCH_DIR (/var/tmp), PIN (0; 1 = the primary and its writer on CPU 0, the
+replicas and their readers on CPU 1: two "hosts" that share only the disk, as close to separate
+machines as one 2-CPU box gets).
 """
 import json
 import os
@@ -26,6 +28,11 @@ import time
 import urllib.request
 
 SECRET = "bench-secret"
+PIN = os.environ.get("PIN") == "1"
+
+
+def pinned(cpu, command):
+    return (["taskset", "-c", str(cpu)] if PIN else []) + command
 
 
 # ---- helper processes ---------------------------------------------------------------------------
@@ -104,6 +111,7 @@ def free_port():
 class Node:
     def __init__(self, work, name, jar, primary=None):
         self.name, self.jar = name, jar
+        self.cpu = 0 if primary is None else 1
         self.root = os.path.join(work, name)
         self.mnt, self.data = os.path.join(self.root, "mnt"), os.path.join(self.root, "data")
         self.port = free_port()
@@ -119,8 +127,8 @@ class Node:
 
     def start(self):
         log = open(os.path.join(self.root, "node.log"), "a")
-        self.proc = subprocess.Popen(["java", "--enable-native-access=ALL-UNNAMED", "-jar", self.jar, "mount",
-                                      "-c", self.config], stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(pinned(self.cpu, ["java", "--enable-native-access=ALL-UNNAMED", "-jar", self.jar,
+                                                       "mount", "-c", self.config]), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while True:
             try:
@@ -179,8 +187,9 @@ def create(node, name, rows=0, blob=100):
             c.execute("COMMIT")
 
 
-def helper(*args):
-    return subprocess.Popen([sys.executable, __file__, *map(str, args)])
+def helper(node, *args):
+    """A helper process on `node`'s CPU (when pinned)."""
+    return subprocess.Popen(pinned(node.cpu, [sys.executable, __file__, *map(str, args)]))
 
 
 def percentile(values, p):
@@ -196,10 +205,10 @@ def measure_lag(work, primary, replicas, rate, seconds):
     converge([primary] + replicas, name)
     stop = os.path.join(work, f"stop-{rate}")
     outs = [os.path.join(work, f"seen-{rate}-{r.name}.json") for r in replicas]
-    readers = [helper("reader", r.db(name), stop, out) for r, out in zip(replicas, outs)]
+    readers = [helper(r, "reader", r.db(name), stop, out) for r, out in zip(replicas, outs)]
     time.sleep(1)
     commits_file = os.path.join(work, f"commits-{rate}.json")
-    helper("writer", primary.db(name), rate, seconds, commits_file).wait()
+    helper(primary, "writer", primary.db(name), rate, seconds, commits_file).wait()
     converge([primary] + replicas, name)
     time.sleep(0.2)
     open(stop, "w").close()
@@ -220,10 +229,10 @@ def measure_tps(work, nodes, name, seconds, warmup):
     primary = nodes[0]
     create(primary, name)
     if warmup > 0:
-        helper("writer", primary.db(name), 0, warmup, os.path.join(work, name + "-warmup.json")).wait()
+        helper(primary, "writer", primary.db(name), 0, warmup, os.path.join(work, name + "-warmup.json")).wait()
         converge(nodes, name)
     out = os.path.join(work, name + ".json")
-    helper("writer", primary.db(name), 0, seconds, out).wait()
+    helper(primary, "writer", primary.db(name), 0, seconds, out).wait()
     with open(out) as f:
         written = json.load(f)
     return len(written["commits"]) / written["seconds"]
@@ -238,7 +247,7 @@ def measure_reads(work, primary, replica, seconds, rows=100_000):
     subprocess.run(["sqlite3", replica.db(name), f".backup {plain}/{name}"], check=True)
     results = {}
     for label, path in (("replica", replica.db(name)), ("plain", os.path.join(plain, name))):
-        out = subprocess.run([sys.executable, __file__, "reads", path, str(rows), str(seconds)], check=True,
+        out = subprocess.run(pinned(replica.cpu, [sys.executable, __file__, "reads", path, str(rows), str(seconds)]), check=True,
                              capture_output=True, text=True).stdout
         results[label] = float(out)
     return results["replica"], results["plain"]
@@ -299,7 +308,8 @@ def main():
         if os.environ.get("KEEP") != "1":
             shutil.rmtree(work, ignore_errors=True)
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\nReplication on loopback, {os.cpu_count()} CPUs, 3 nodes (each a JVM + FUSE mount) on one machine; "
+    pin = "; pinned: primary + writer on CPU 0, replicas + readers on CPU 1" if PIN else ""
+    print(f"\nReplication on loopback, {os.cpu_count()} CPUs, 3 nodes (each a JVM + FUSE mount) on one machine{pin}; "
           f"load average at the end {load} (1/5/15 min)\n")
     print("| measurement | result | goal |")
     print("|---|---|---|")
