@@ -33,6 +33,7 @@ public final class Database implements Closeable {
     private static final int UNIT_SHIFT = 9;
 
     private final DatabaseFiles files;
+    private final ApplyMarker applying;
     private final long nodeId;
     private final TxLog log;
     private final StateFile stateFile;
@@ -49,6 +50,7 @@ public final class Database implements Closeable {
 
     Database(DatabaseFiles files, long nodeId, TxLog log) throws IOException {
         this.files = files;
+        this.applying = new ApplyMarker(files.applying());
         this.nodeId = nodeId;
         this.log = log;
         this.stateFile = new StateFile(files.state());
@@ -413,7 +415,7 @@ public final class Database implements Closeable {
         }
         log.sync();
         // The marker names the first record of the batch: recovery writes them all again after a crash.
-        Files.writeString(files.applying(), Long.toString(headers.getFirst().maxTxid()));
+        applying.set(headers.getFirst().maxTxid());
         PageChecksums next = first.isSnapshot() || first.pageSize() != pageSize ? new PageChecksums() : sums.copy();
         next.resize(last.commit());
         writer.write(first.pageSize(), last.commit(), consumer -> {
@@ -438,7 +440,7 @@ public final class Database implements Closeable {
         pageSize = first.pageSize();
         txid = last.maxTxid();
         publishPosition();
-        Files.delete(files.applying());
+        applying.clear();
         changes.run();
         if (sums.checksum() != expectedChecksum) {
             throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(
@@ -460,6 +462,7 @@ public final class Database implements Closeable {
             }
         } finally {
             log.close();
+            applying.close();
             db.close();
             if (wal != null) {
                 wal.close();

@@ -125,10 +125,10 @@ final class Recovery {
      * before the mount exists).
      */
     private void finishInterruptedApply() throws IOException {
-        if (!Files.exists(database.files().applying())) {
+        long from = ApplyMarker.read(database.files().applying());
+        if (from == 0) {
             return;
         }
-        long from = Long.parseLong(Files.readString(database.files().applying()).strip());
         var db = database.databaseChannel();
         for (long t = Math.max(from, log.firstTxid()); t <= log.lastTxid(); t++) {
             LtxDecoder decoder = decode(t, (p, page) -> {
