@@ -333,6 +333,10 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         result.keepCache = true;
         // Journal and WAL bypass the page cache: each write reaches us at once (measured faster too).
         result.directIo = node.file.kind() == FileName.Kind.JOURNAL || node.file.kind() == FileName.Kind.WAL;
+        Database database = cluster.isPrimary() ? database(node) : null;
+        if ((flags & LibC.O_TRUNC) != 0 && node.file.kind() == FileName.Kind.WAL && database != null) {
+            database.walTruncated(0); // the WAL follower keeps bytes of the file: they are gone
+        }
         return 0;
     }
 
@@ -423,7 +427,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                 case WAL -> {
                     int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                     if (n > 0) {
-                        database.walWritten(offset);
+                        database.walWritten(offset, data.asSlice(0, n));
                     }
                     return fenced() ? -Errno.EIO : n;
                 }

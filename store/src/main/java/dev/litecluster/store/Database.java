@@ -14,6 +14,7 @@ import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -145,10 +146,13 @@ public final class Database implements Closeable {
         capture(size, commit, candidates, this::readDatabasePage, WalRange.NONE);
     }
 
-    /** The app wrote to the WAL at {@code offset}: captures every transaction whose commit frame is now valid. */
-    public synchronized void walWritten(long offset) throws IOException {
+    /**
+     * The app wrote {@code data} at {@code offset} of the WAL (read during the call only): captures
+     * every transaction whose commit frame is now valid.
+     */
+    public synchronized void walWritten(long offset, MemorySegment data) throws IOException {
         WalFollower wf = follower();
-        for (WalFollower.Commit commit : wf.afterWrite(offset)) {
+        for (WalFollower.Commit commit : wf.afterWrite(offset, data)) {
             captureWalCommit(commit);
         }
     }

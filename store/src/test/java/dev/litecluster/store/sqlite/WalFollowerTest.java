@@ -3,6 +3,7 @@ package dev.litecluster.store.sqlite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -93,13 +94,110 @@ class WalFollowerTest {
         }
     }
 
+    /** A WAL of 20 one-row transactions (and a few multi-page ones) written by real SQLite. */
+    private byte[] sqliteWal() throws Exception {
+        Path live = dir.resolve("source.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + live);
+             Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA wal_autocheckpoint=0");
+            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+            for (int i = 1; i <= 20; i++) {
+                s.execute("INSERT INTO t(v) VALUES (hex(randomblob(" + (i * 150) + ")))");
+            }
+            return Files.readAllBytes(dir.resolve("source.db-wal"));
+        }
+    }
+
+    /**
+     * Writes {@code wal} over {@code target}'s old content the way SQLite does (the header, then per
+     * frame its header and its page in two writes), reporting each write with its bytes; returns, per
+     * write, the commits it completed.
+     */
+    private static List<List<WalFollower.Commit>> writeAsSqlite(byte[] wal, Path target, int pageSize) throws Exception {
+        List<List<WalFollower.Commit>> perWrite = new java.util.ArrayList<>();
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE);
+             FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
+            WalFollower follower = new WalFollower(in);
+            int at = 0;
+            while (at < wal.length) {
+                int length = at == 0 ? WalFollower.HEADER_SIZE
+                        : (at - WalFollower.HEADER_SIZE) % (WalFollower.FRAME_HEADER_SIZE + pageSize) == 0
+                        ? WalFollower.FRAME_HEADER_SIZE : pageSize;
+                out.write(ByteBuffer.wrap(wal, at, length), at);
+                perWrite.add(follower.afterWrite(at, MemorySegment.ofArray(wal).asSlice(at, length)));
+                at += length;
+            }
+        }
+        return perWrite;
+    }
+
+    @Test
+    void writesOverAnOlderGenerationAreCapturedAtThePageWriteOfEachCommitFrame() throws Exception {
+        byte[] wal = sqliteWal();
+        int pageSize = ByteBuffer.wrap(wal).getInt(8);
+        Path target = dir.resolve("target.wal");
+        byte[] old = new byte[wal.length + 3 * pageSize];
+        new java.util.Random(5).nextBytes(old);
+        Files.write(target, old);
+
+        List<List<WalFollower.Commit>> perWrite = writeAsSqlite(wal, target, pageSize);
+
+        List<WalFollower.Commit> scanned;
+        try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
+            scanned = new WalFollower(in).scanFromStart();
+        }
+        assertThat(scanned).hasSize(21);
+        List<WalFollower.Commit> followed = new java.util.ArrayList<>();
+        for (int w = 0; w < perWrite.size(); w++) {
+            boolean pageWrite = w > 0 && w % 2 == 0;
+            assertThat(perWrite.get(w).size()).as("write %d", w).isLessThanOrEqualTo(pageWrite ? 1 : 0);
+            followed.addAll(perWrite.get(w));
+        }
+        assertThat(followed).hasSize(21);
+        for (int i = 0; i < followed.size(); i++) {
+            assertThat(followed.get(i).pageOffsets()).isEqualTo(scanned.get(i).pageOffsets());
+            for (int pgno : followed.get(i).pageOffsets().keySet()) {
+                assertThat(followed.get(i).pageCopies().get(pgno)).as("commit %d page %d", i, pgno)
+                        .isEqualTo(scanned.get(i).pageCopies().get(pgno));
+            }
+        }
+    }
+
+    @Test
+    void aFrameHeaderWrittenOverItsPageAlreadyInTheFileCompletesTheCommit() throws Exception {
+        byte[] wal = sqliteWal();
+        int pageSize = ByteBuffer.wrap(wal).getInt(8);
+        int frameSize = WalFollower.FRAME_HEADER_SIZE + pageSize;
+        Path target = dir.resolve("target.wal");
+        // The file already holds every page where the new WAL puts it (an older generation that wrote
+        // the same pages), under frame headers that do not validate.
+        byte[] old = wal.clone();
+        for (int at = WalFollower.HEADER_SIZE; at < old.length; at += frameSize) {
+            java.util.Arrays.fill(old, at, at + WalFollower.FRAME_HEADER_SIZE, (byte) 0x5a);
+        }
+        Files.write(target, old);
+
+        List<List<WalFollower.Commit>> perWrite = writeAsSqlite(wal, target, pageSize);
+
+        int commits = 0;
+        for (int w = 0; w < perWrite.size(); w++) {
+            boolean headerWrite = w % 2 == 1;
+            if (!headerWrite) {
+                assertThat(perWrite.get(w)).as("write %d", w).isEmpty();
+            }
+            commits += perWrite.get(w).size();
+        }
+        assertThat(commits).isEqualTo(21);
+    }
+
     @Test
     void writeInsideUncommittedFramesRestartsValidation() throws Exception {
         Path walFile = dir.resolve("x.wal");
         Files.write(walFile, new byte[0]);
         try (FileChannel wal = FileChannel.open(walFile, StandardOpenOption.READ)) {
             WalFollower follower = new WalFollower(wal);
-            assertThat(follower.afterWrite(0)).isEmpty();
+            assertThat(follower.afterWrite(0, MemorySegment.ofArray(new byte[0]))).isEmpty();
             assertThat(follower.active()).isFalse();
         }
     }
