@@ -46,6 +46,7 @@ public final class Database implements Closeable {
     private FileChannel wal;
     private WalFollower follower;
     private byte[] page = new byte[0];
+    private byte[] ltxFrame = new byte[0];
     private Runnable changes = () -> { };
 
     Database(DatabaseFiles files, long nodeId, TxLog log) throws IOException {
@@ -143,7 +144,7 @@ public final class Database implements Closeable {
             candidates.set((int) (((long) unit << UNIT_SHIFT) / size) + 1);
         }
         dirtyUnits.clear();
-        capture(size, commit, candidates, this::readDatabasePage, WalRange.NONE);
+        capture(size, commit, candidates, this::databasePage, WalRange.NONE);
     }
 
     /**
@@ -160,10 +161,12 @@ public final class Database implements Closeable {
     void captureWalCommit(WalFollower.Commit commit) throws IOException {
         BitSet candidates = new BitSet();
         commit.pageOffsets().keySet().forEach(candidates::set);
-        capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, into) -> {
-            if (!follower.readPage(commit, pgno, into)) {
-                readDatabasePage(pgno, into);
+        capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, scratch) -> {
+            byte[] held = commit.pageCopies().get(pgno);
+            if (held != null) {
+                return held;
             }
+            return follower.readPage(commit, pgno, scratch) ? scratch : databasePage(pgno, scratch);
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
     }
 
@@ -233,6 +236,12 @@ public final class Database implements Closeable {
         readFully(db, into, into.length, (long) (pgno - 1) * into.length);
     }
 
+    /** {@link #readDatabasePage} as a {@link PageReader}. */
+    byte[] databasePage(int pgno, byte[] scratch) throws IOException {
+        readDatabasePage(pgno, scratch);
+        return scratch;
+    }
+
     /** Where a WAL transaction sits in the WAL, recorded in its LTX header for crash recovery. */
     record WalRange(long offset, long size, int salt1, int salt2) {
         static final WalRange NONE = new WalRange(0, 0, 0, 0);
@@ -240,7 +249,8 @@ public final class Database implements Closeable {
 
     @FunctionalInterface
     interface PageReader {
-        void read(int pgno, byte[] into) throws IOException;
+        /** Page {@code pgno}: in {@code scratch} (one page), or in an array of the reader's own, not to be changed. */
+        byte[] read(int pgno, byte[] scratch) throws IOException;
     }
 
     /**
@@ -261,6 +271,7 @@ public final class Database implements Closeable {
         candidates.clear(Checksums.lockPage(size));
         if (page.length != size) {
             page = new byte[size];
+            ltxFrame = new byte[LtxEncoder.frameBufferSize(size)];
         }
         long next = txid + 1;
         long pre = txid == 0 ? 0 : sums.checksum();
@@ -274,8 +285,8 @@ public final class Database implements Closeable {
         TxLog.Append out = null;
         LtxEncoder encoder = null;
         for (int p = candidates.nextSetBit(1); p >= 0; p = candidates.nextSetBit(p + 1)) {
-            reader.read(p, page);
-            long crc = Crc64.update(0, page, 0, size);
+            byte[] bytes = reader.read(p, page);
+            long crc = Crc64.update(0, bytes, 0, size);
             long sum = Checksums.pageFromCrc(p, crc, size);
             long old = full ? 0 : sums.page(p);
             if (!full && p <= oldPages && sum == old) {
@@ -283,9 +294,9 @@ public final class Database implements Closeable {
             }
             if (encoder == null) {
                 out = log.append(next);
-                encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
+                encoder = encoder(out, header(size, commit, next, pre, walRange));
             }
-            encoder.writePage(p, page, 0, crc);
+            encoder.writePage(p, bytes, 0, crc);
             post = Checksums.EMPTY | (post ^ old ^ sum);
             changedPages[changed] = p;
             changedSums[changed++] = sum;
@@ -295,7 +306,7 @@ public final class Database implements Closeable {
                 return;
             }
             out = log.append(next);
-            encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
+            encoder = encoder(out, header(size, commit, next, pre, walRange));
         }
         encoder.finish(post);
         out.commit();
@@ -313,6 +324,10 @@ public final class Database implements Closeable {
         if (sums.checksum() != post) {
             throw new IllegalStateException("checksum bookkeeping diverged at txid " + next);
         }
+    }
+
+    private LtxEncoder encoder(TxLog.Append out, LtxHeader header) throws IOException {
+        return new LtxEncoder(out, header, PageCompression.LZ4, ltxFrame);
     }
 
     private LtxHeader header(int size, int commit, long next, long pre, WalRange wal) {
