@@ -14,6 +14,7 @@ import dev.litecluster.fuse.sys.Statx;
 import dev.litecluster.store.Database;
 import dev.litecluster.store.Store;
 import dev.litecluster.store.sqlite.DatabaseHeader;
+import dev.litecluster.store.sqlite.WalFollower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -279,6 +280,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private int truncate(Node node, SetattrRequest changes) throws IOException {
         Database database = cluster.isPrimary() ? database(node) : null;
         long size = changes.size();
+        if (database != null && node.file.kind() == FileName.Kind.WAL) {
+            database.walChanging();
+        }
         if (database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0) {
             database.journalFinalized(); // TRUNCATE mode's commit point: capture before it completes
             if (fenced()) {
@@ -325,6 +329,15 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     }
 
     private int openBacking(Node node, int flags, int mode, OpenResult result) {
+        Database database = cluster.isPrimary() ? database(node) : null;
+        boolean truncatesWal = (flags & LibC.O_TRUNC) != 0 && node.file.kind() == FileName.Kind.WAL && database != null;
+        if (truncatesWal) {
+            try {
+                database.walChanging();
+            } catch (IOException e) {
+                return failure("open " + node.name, e);
+            }
+        }
         int fd = LibC.open(node.backing.toString(), flags | LibC.O_CLOEXEC, mode);
         if (fd < 0) {
             return fd;
@@ -333,8 +346,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         result.keepCache = true;
         // Journal and WAL bypass the page cache: each write reaches us at once (measured faster too).
         result.directIo = node.file.kind() == FileName.Kind.JOURNAL || node.file.kind() == FileName.Kind.WAL;
-        Database database = cluster.isPrimary() ? database(node) : null;
-        if ((flags & LibC.O_TRUNC) != 0 && node.file.kind() == FileName.Kind.WAL && database != null) {
+        if (truncatesWal) {
             database.walTruncated(0); // the WAL follower keeps bytes of the file: they are gone
         }
         return 0;
@@ -425,6 +437,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                     return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                 }
                 case WAL -> {
+                    if (offset < WalFollower.HEADER_SIZE) {
+                        database.walChanging(); // a new header: the frames written so far stop being valid
+                    }
                     int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                     if (n > 0) {
                         database.walWritten(offset, data.asSlice(0, n));
@@ -506,6 +521,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                 if (fenced()) {
                     return -Errno.EIO;
                 }
+            }
+            if (database != null && file.kind() == FileName.Kind.WAL) {
+                database.walChanging();
             }
             Files.delete(node.backing);
             changedDirectories.add(node.backing.getParent());

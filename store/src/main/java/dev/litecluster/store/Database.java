@@ -116,9 +116,15 @@ public final class Database implements Closeable {
     // ---- capture events -------------------------------------------------------------------------
 
     /** The app wrote {@code length} bytes at {@code offset} of the database file. */
-    public synchronized void databaseWritten(long offset, long length) {
-        if (length <= 0 || walActive()) {
-            return; // in WAL mode only checkpoints write the database file: pages already captured
+    public synchronized void databaseWritten(long offset, long length) throws IOException {
+        if (length <= 0) {
+            return;
+        }
+        if (walActive()) {
+            // Only checkpoints write the database file in WAL mode: the pages are captured already,
+            // and the WAL may be restarted next (see walChanging).
+            log.flush();
+            return;
         }
         dirtyUnits.set((int) (offset >>> UNIT_SHIFT), (int) ((offset + length - 1) >>> UNIT_SHIFT) + 1);
     }
@@ -168,6 +174,15 @@ public final class Database implements Closeable {
             }
             return follower.readPage(commit, pgno, scratch) ? scratch : databasePage(pgno, scratch);
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
+    }
+
+    /**
+     * The app is about to rewrite the WAL header, truncate the WAL or delete it: its committed
+     * frames, from which a crash recovery would capture again the records the log still holds in
+     * memory (see {@link #capture}), are about to go. Those records are written out first.
+     */
+    public void walChanging() throws IOException {
+        log.flush();
     }
 
     /** The WAL was truncated to {@code size} bytes: every committed frame was captured when it was written. */
@@ -309,7 +324,13 @@ public final class Database implements Closeable {
             encoder = encoder(out, header(size, commit, next, pre, walRange));
         }
         encoder.finish(post);
-        out.commit();
+        if (walRange == WalRange.NONE) {
+            out.commit();
+        } else {
+            // Until the app changes the WAL (walChanging), recovery can capture this transaction
+            // again from its frames: the record may wait in memory, to be written with others.
+            out.commitBuffered();
+        }
         if (full) {
             sums = new PageChecksums();
         }
