@@ -13,6 +13,7 @@ import dev.litecluster.fuse.sys.LibC;
 import dev.litecluster.fuse.sys.Statx;
 import dev.litecluster.store.Database;
 import dev.litecluster.store.Store;
+import dev.litecluster.store.TxLog;
 import dev.litecluster.store.sqlite.DatabaseHeader;
 import dev.litecluster.store.sqlite.WalFollower;
 import org.slf4j.Logger;
@@ -483,14 +484,16 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     public int fsync(Request req, long nodeid, long fh, boolean dataOnly) {
         Node node = node(nodeid);
         Database database = node == null || !cluster.isPrimary() ? null : database(node);
+        TxLog.PendingSync logSync = database == null ? null : database.appSyncing();
+        int r = fh == VIRTUAL_FH ? 0 : LibC.fsync((int) fh, dataOnly);
         try {
-            if (database != null) {
-                database.appSynced();
+            if (logSync != null) {
+                logSync.await(); // the log is durable before the app's fsync returns, as the app's file is
             }
         } catch (IOException e) {
             return failure("fsync of the log for " + node.name, e);
         }
-        return fh == VIRTUAL_FH ? 0 : LibC.fsync((int) fh, dataOnly);
+        return r;
     }
 
     @Override

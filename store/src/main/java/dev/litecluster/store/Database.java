@@ -204,9 +204,12 @@ public final class Database implements Closeable {
         }
     }
 
-    /** The app asked for durability (fsync of any of its files): the log becomes durable first. */
-    public void appSynced() throws IOException {
-        log.sync();
+    /**
+     * The app asked for durability (fsync of any of its files): the log must be durable before that
+     * fsync returns. Its sync starts now, beside the app's; await it before replying.
+     */
+    public TxLog.PendingSync appSyncing() {
+        return log.syncAsync();
     }
 
     // ---- internals shared with Recovery ---------------------------------------------------------

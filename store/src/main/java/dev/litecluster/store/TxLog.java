@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -14,6 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -42,6 +47,9 @@ public final class TxLog implements Closeable {
     static final long SEGMENT_LIMIT = 64L << 20;
     /** By default a segment older than this is closed at the next append, so retention can delete by time. */
     public static final Duration SEGMENT_AGE = Duration.ofSeconds(60);
+    /** Runs {@link #syncAsync()}s: fsyncs waiting on the disk, next to the caller's own. */
+    private static final ExecutorService SYNCS = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("log-sync-", 0).factory());
 
     private static final class Segment {
         final Path path;
@@ -368,6 +376,43 @@ public final class TxLog implements Closeable {
             tail.force(false);
         }
         unsynced = false;
+    }
+
+    /** A {@link #sync()} started by {@link #syncAsync()}. */
+    @FunctionalInterface
+    public interface PendingSync {
+        /** Waits until the log is durable; throws what the sync threw. */
+        void await() throws IOException;
+    }
+
+    /**
+     * Starts {@link #sync()} on another thread, so that it overlaps an fsync of the caller's own
+     * (the filesystem may commit both in one journal transaction); nothing runs when the log is
+     * durable already.
+     */
+    public PendingSync syncAsync() {
+        synchronized (this) {
+            if (!unsynced) {
+                return () -> { };
+            }
+        }
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> {
+            try {
+                sync();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, SYNCS);
+        return () -> {
+            try {
+                sync.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof UncheckedIOException io) {
+                    throw io.getCause();
+                }
+                throw new IOException("log sync failed", e.getCause());
+            }
+        };
     }
 
     /** The record of {@code txid} as a stream of LTX bytes. */
