@@ -194,14 +194,16 @@ public final class Database implements Closeable {
 
     /** The WAL was deleted (the last connection closed, or the database left WAL mode). */
     public synchronized void walRemoved() throws IOException {
-        if (follower != null) {
-            follower.reset();
-        }
+        forgetWal();
+    }
+
+    /** Drops what the follower knows of the WAL file (it keeps some of its bytes and sums). */
+    private void forgetWal() throws IOException {
         if (wal != null) {
             wal.close();
             wal = null;
-            follower = null;
         }
+        follower = null;
     }
 
     /**
@@ -418,6 +420,7 @@ public final class Database implements Closeable {
      * {@link DivergenceException}: ask for a snapshot.
      */
     public synchronized void applyReplicated(List<? extends StagedRecord> records, ReplicaWriter writer) throws IOException {
+        forgetWal(); // a replica's WAL changes without capture events: a follower from before would be stale
         List<LtxHeader> headers = new ArrayList<>(records.size());
         long expectedTxid = txid + 1;
         long expectedChecksum = position().checksum();

@@ -1,9 +1,16 @@
 package dev.litecluster.store.sqlite;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** SQLite's WAL checksum: pairs of 32-bit words summed into (s0, s1), words in the WAL's chosen byte order. */
+/**
+ * SQLite's WAL checksum: pairs of 32-bit words summed into (s0, s1), words in the WAL's chosen byte
+ * order. Each pair (x, y) maps (s0, s1) to M·(s0, s1) + (x, x + y) with M = [[1, 1], [1, 2]] (mod
+ * 2^32), so the checksum of data from any start is M^n·start plus the data's checksum from (0, 0):
+ * see {@link #append}.
+ */
 public final class WalChecksum {
     private int s0;
     private int s1;
@@ -25,6 +32,53 @@ public final class WalChecksum {
         s0 = a;
         s1 = b;
         return this;
+    }
+
+    /** {@link #update} over {@code length} bytes of {@code data} at {@code offset}. */
+    public WalChecksum update(MemorySegment data, long offset, int length, ByteOrder order) {
+        // One loop per byte order: with a constant layout the JIT turns each read into a plain load.
+        return order == ByteOrder.BIG_ENDIAN ? update(data, offset, length, INT_BE) : update(data, offset, length, INT_LE);
+    }
+
+    private static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private WalChecksum update(MemorySegment data, long offset, int length, ValueLayout.OfInt word) {
+        int a = s0;
+        int b = s1;
+        for (long i = offset; i < offset + length; i += 8) {
+            a += data.get(word, i) + b;
+            b += data.get(word, i + 4) + a;
+        }
+        s0 = a;
+        s1 = b;
+        return this;
+    }
+
+    /**
+     * Continues this checksum over {@code pairs} word pairs whose checksum from (0, 0) is {@code tail},
+     * without the data itself.
+     */
+    public WalChecksum append(WalChecksum tail, int pairs) {
+        // M^pairs by squaring; entries are [m00, m01, m10, m11].
+        int[] power = {1, 0, 0, 1};
+        int[] square = {1, 1, 1, 2};
+        for (int n = pairs; n > 0; n >>>= 1) {
+            if ((n & 1) != 0) {
+                power = multiply(power, square);
+            }
+            square = multiply(square, square);
+        }
+        int a = power[0] * s0 + power[1] * s1 + tail.s0;
+        int b = power[2] * s0 + power[3] * s1 + tail.s1;
+        s0 = a;
+        s1 = b;
+        return this;
+    }
+
+    private static int[] multiply(int[] x, int[] y) {
+        return new int[] {x[0] * y[0] + x[1] * y[2], x[0] * y[1] + x[1] * y[3],
+                x[2] * y[0] + x[3] * y[2], x[2] * y[1] + x[3] * y[3]};
     }
 
     public int s0() {

@@ -20,8 +20,9 @@ import java.util.TreeMap;
  * incrementally; a write that lands inside them (an in-place overwrite, a rolled-back transaction's
  * frames being reused) restarts validation from the last commit, because the chain past it is stale.
  * Validation takes the frame at its frontier from the app's writes where it can ({@link FrameWindow}),
- * and stops at the end of what was written since the WAL header: every frame past it is left from an
- * earlier WAL generation, whose salts differ, so it cannot be valid and is not read.
+ * and a page left by an earlier WAL generation by its remembered sum ({@link WalPageSums}); it stops
+ * at the end of what was written since the WAL header: every frame past it is left from an earlier
+ * generation, whose salts differ, so it cannot be valid and is not read.
  */
 public final class WalFollower {
 
@@ -43,6 +44,8 @@ public final class WalFollower {
 
     private final FileChannel wal;
     private final FrameWindow window;
+    /** Null until a valid header gives the frame size; kept across WAL generations (the pages stay in the file). */
+    private WalPageSums pageSums;
     private boolean valid;
     private int pageSize;
     private ByteOrder order;
@@ -95,6 +98,9 @@ public final class WalFollower {
      */
     public void truncated(long size) {
         window.truncated(size);
+        if (pageSums != null) {
+            pageSums.truncated(size);
+        }
         if (size < committedEnd) {
             reset(); // committed frames are gone: only a new header can start a chain again
         } else if (size < pendingEnd) {
@@ -118,6 +124,9 @@ public final class WalFollower {
         heldBytes = (long) pendingCopies.size() * pageSize;
         long end = offset + data.byteSize();
         window.written(offset, data);
+        if (pageSums != null) {
+            pageSums.written(offset, data);
+        }
         if (offset < HEADER_SIZE) {
             readHeader();
             writtenEnd = end;
@@ -160,6 +169,9 @@ public final class WalFollower {
         committedEnd = HEADER_SIZE;
         rewindToCommit();
         window.resize(FRAME_HEADER_SIZE + pageSize);
+        if (pageSums == null || !pageSums.fits(pageSize, order)) {
+            pageSums = new WalPageSums(pageSize, order);
+        }
     }
 
     private void rewindToCommit() {
@@ -184,13 +196,16 @@ public final class WalFollower {
             }
             ByteBuffer h = ByteBuffer.wrap(frame, 0, FRAME_HEADER_SIZE);
             int pgno = h.getInt(0);
-            if (pgno == 0 || h.getInt(8) != salt1 || h.getInt(12) != salt2 || !window.loadPage()) {
+            if (pgno == 0 || h.getInt(8) != salt1 || h.getInt(12) != salt2) {
                 break;
             }
-            WalChecksum sum = new WalChecksum(pendingS0, pendingS1)
-                    .update(frame, 0, 8, order)
-                    .update(frame, FRAME_HEADER_SIZE, pageSize, order);
-            if (!sum.matches(h.getInt(16), h.getInt(20))) {
+            WalChecksum page = pageSum();
+            if (page == null) {
+                break;
+            }
+            WalChecksum sum = new WalChecksum(pendingS0, pendingS1).update(frame, 0, 8, order).append(page, pageSize / 8);
+            // The page itself is needed only now (for its copy): a page known by its sum alone is read.
+            if (!sum.matches(h.getInt(16), h.getInt(20)) || !window.loadPage()) {
                 break;
             }
             pendingS0 = sum.s0();
@@ -210,6 +225,20 @@ public final class WalFollower {
             }
         }
         return commits;
+    }
+
+    /** The sum of the page of the frame at the frontier: remembered, or hashed from its bytes (read if needed); null at the end of the file. */
+    private WalChecksum pageSum() throws IOException {
+        long slot = pageSums.slot(pendingEnd);
+        WalChecksum sum = pageSums.get(slot);
+        if (sum == null) {
+            if (!window.loadPage()) {
+                return null;
+            }
+            sum = new WalChecksum(0, 0).update(window.bytes(), FRAME_HEADER_SIZE, pageSize, order);
+            pageSums.set(slot, sum);
+        }
+        return sum;
     }
 
     /** Keeps a copy of the page in the frame just validated, while the budget allows (its newest version always). */

@@ -115,10 +115,15 @@ class WalFollowerTest {
      * write, the commits it completed.
      */
     private static List<List<WalFollower.Commit>> writeAsSqlite(byte[] wal, Path target, int pageSize) throws Exception {
+        try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
+            return writeAsSqlite(wal, target, pageSize, new WalFollower(in));
+        }
+    }
+
+    private static List<List<WalFollower.Commit>> writeAsSqlite(byte[] wal, Path target, int pageSize, WalFollower follower)
+            throws Exception {
         List<List<WalFollower.Commit>> perWrite = new java.util.ArrayList<>();
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE);
-             FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
-            WalFollower follower = new WalFollower(in);
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
             int at = 0;
             while (at < wal.length) {
                 int length = at == 0 ? WalFollower.HEADER_SIZE
@@ -189,6 +194,88 @@ class WalFollowerTest {
             commits += perWrite.get(w).size();
         }
         assertThat(commits).isEqualTo(21);
+    }
+
+    /** {@code wal} as a new generation: salt 1 changed, every header and frame checksum redone. */
+    private static byte[] nextGeneration(byte[] wal, int pageSize) {
+        byte[] next = wal.clone();
+        ByteBuffer b = ByteBuffer.wrap(next);
+        java.nio.ByteOrder order = b.getInt(0) == 0x377f0683 ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN;
+        b.putInt(16, b.getInt(16) + 1);
+        WalChecksum sum = new WalChecksum(0, 0).update(next, 0, 24, order);
+        b.putInt(24, sum.s0()).putInt(28, sum.s1());
+        for (int at = WalFollower.HEADER_SIZE; at < next.length; at += WalFollower.FRAME_HEADER_SIZE + pageSize) {
+            b.putInt(at + 8, b.getInt(16)).putInt(at + 12, b.getInt(20));
+            sum.update(next, at, 8, order).update(next, at + WalFollower.FRAME_HEADER_SIZE, pageSize, order);
+            b.putInt(at + 16, sum.s0()).putInt(at + 20, sum.s1());
+        }
+        return next;
+    }
+
+    @Test
+    void aNewGenerationOverTheSamePagesCompletesFramesAtTheirHeaderWrites() throws Exception {
+        byte[] first = sqliteWal();
+        int pageSize = ByteBuffer.wrap(first).getInt(8);
+        Path target = dir.resolve("target.wal");
+        Files.write(target, new byte[0]);
+        try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
+            WalFollower follower = new WalFollower(in);
+            assertThat(writeAsSqlite(first, target, pageSize, follower).stream().mapToInt(List::size).sum()).isEqualTo(21);
+            List<List<WalFollower.Commit>> perWrite = writeAsSqlite(nextGeneration(first, pageSize), target, pageSize, follower);
+            int commits = 0;
+            for (int w = 0; w < perWrite.size(); w++) {
+                if (w % 2 == 0) {
+                    assertThat(perWrite.get(w)).as("write %d (a page)", w).isEmpty();
+                }
+                commits += perWrite.get(w).size();
+            }
+            assertThat(commits).as("each completed by its header write, the page already there").isEqualTo(21);
+        }
+    }
+
+    @Test
+    void aNewGenerationOverOtherPagesCompletesFramesAtTheirPageWrites() throws Exception {
+        byte[] first = sqliteWal();
+        int pageSize = ByteBuffer.wrap(first).getInt(8);
+        byte[] second = nextGeneration(first, pageSize);
+        for (int at = WalFollower.HEADER_SIZE; at < second.length; at += WalFollower.FRAME_HEADER_SIZE + pageSize) {
+            second[at + WalFollower.FRAME_HEADER_SIZE + 100] ^= 1; // a different page in every frame...
+        }
+        second = nextGeneration(second, pageSize); // ...under valid checksums
+        Path target = dir.resolve("target.wal");
+        Files.write(target, new byte[0]);
+        try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
+            WalFollower follower = new WalFollower(in);
+            writeAsSqlite(first, target, pageSize, follower);
+            List<List<WalFollower.Commit>> perWrite = writeAsSqlite(second, target, pageSize, follower);
+            int commits = 0;
+            for (int w = 0; w < perWrite.size(); w++) {
+                if (w % 2 == 1) {
+                    assertThat(perWrite.get(w)).as("write %d (a frame header)", w).isEmpty();
+                }
+                commits += perWrite.get(w).size();
+            }
+            assertThat(commits).isEqualTo(21);
+            List<WalFollower.Commit> scanned;
+            try (FileChannel again = FileChannel.open(target, StandardOpenOption.READ)) {
+                scanned = new WalFollower(again).scanFromStart();
+            }
+            assertThat(scanned).hasSize(21);
+        }
+    }
+
+    @Test
+    void appendedSumEqualsTheSumOverTheData() {
+        byte[] data = new byte[4096 + 8];
+        new java.util.Random(9).nextBytes(data);
+        for (java.nio.ByteOrder order : List.of(java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN)) {
+            WalChecksum direct = new WalChecksum(0x12345678, 0x9abcdef0).update(data, 0, data.length, order);
+            WalChecksum tail = new WalChecksum(0, 0).update(data, 8, 4096, order);
+            WalChecksum appended = new WalChecksum(0x12345678, 0x9abcdef0).update(data, 0, 8, order).append(tail, 512);
+            assertThat(appended.matches(direct.s0(), direct.s1())).as("%s", order).isTrue();
+            WalChecksum fromSegment = new WalChecksum(0, 0).update(MemorySegment.ofArray(data), 8, 4096, order);
+            assertThat(fromSegment.matches(tail.s0(), tail.s1())).isTrue();
+        }
     }
 
     @Test
