@@ -161,6 +161,7 @@ public final class Database implements Closeable {
         WalFollower wf = follower();
         for (WalFollower.Commit commit : wf.afterWrite(offset, data)) {
             captureWalCommit(commit);
+            wf.release(commit);
         }
     }
 

@@ -56,29 +56,38 @@ public final class WalChecksum {
     }
 
     /**
-     * Continues this checksum over {@code pairs} word pairs whose checksum from (0, 0) is {@code tail},
-     * without the data itself.
+     * M^n: how the start of a checksum carries over n word pairs of data. Computed once per length
+     * (a frame's page), then applied by {@link #append}.
      */
-    public WalChecksum append(WalChecksum tail, int pairs) {
-        // M^pairs by squaring; entries are [m00, m01, m10, m11].
-        int[] power = {1, 0, 0, 1};
-        int[] square = {1, 1, 1, 2};
-        for (int n = pairs; n > 0; n >>>= 1) {
-            if ((n & 1) != 0) {
-                power = multiply(power, square);
+    public record Shift(int m00, int m01, int m10, int m11) {
+        public static Shift over(int pairs) {
+            Shift power = new Shift(1, 0, 0, 1);
+            Shift square = new Shift(1, 1, 1, 2);
+            for (int n = pairs; n > 0; n >>>= 1) {
+                if ((n & 1) != 0) {
+                    power = power.times(square);
+                }
+                square = square.times(square);
             }
-            square = multiply(square, square);
+            return power;
         }
-        int a = power[0] * s0 + power[1] * s1 + tail.s0;
-        int b = power[2] * s0 + power[3] * s1 + tail.s1;
+
+        private Shift times(Shift y) {
+            return new Shift(m00 * y.m00 + m01 * y.m10, m00 * y.m01 + m01 * y.m11,
+                    m10 * y.m00 + m11 * y.m10, m10 * y.m01 + m11 * y.m11);
+        }
+    }
+
+    /**
+     * Continues this checksum over data whose checksum from (0, 0) is {@code tail}, without the data
+     * itself; {@code shift} is {@link Shift#over} the data's word pairs.
+     */
+    public WalChecksum append(WalChecksum tail, Shift shift) {
+        int a = shift.m00() * s0 + shift.m01() * s1 + tail.s0;
+        int b = shift.m10() * s0 + shift.m11() * s1 + tail.s1;
         s0 = a;
         s1 = b;
         return this;
-    }
-
-    private static int[] multiply(int[] x, int[] y) {
-        return new int[] {x[0] * y[0] + x[1] * y[2], x[0] * y[1] + x[1] * y[3],
-                x[2] * y[0] + x[3] * y[2], x[2] * y[1] + x[3] * y[3]};
     }
 
     public int s0() {

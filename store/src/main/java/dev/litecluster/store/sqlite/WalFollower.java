@@ -6,8 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +46,7 @@ public final class WalFollower {
     private final FrameWindow window;
     /** Null until a valid header gives the frame size; kept across WAL generations (the pages stay in the file). */
     private WalPageSums pageSums;
+    private WalChecksum.Shift pageShift;
     private boolean valid;
     private int pageSize;
     private ByteOrder order;
@@ -62,6 +63,9 @@ public final class WalFollower {
     private final TreeMap<Integer, Long> pendingPages = new TreeMap<>();
     private Map<Integer, byte[]> pendingCopies = new HashMap<>();
     private long heldBytes;
+    /** Page copies of released commits, for reuse. */
+    private final ArrayDeque<byte[]> spareCopies = new ArrayDeque<>();
+    private static final int MAX_SPARE_COPIES = 16;
 
     public WalFollower(FileChannel wal) {
         this.wal = wal;
@@ -169,6 +173,7 @@ public final class WalFollower {
         committedEnd = HEADER_SIZE;
         rewindToCommit();
         window.resize(FRAME_HEADER_SIZE + pageSize);
+        pageShift = WalChecksum.Shift.over(pageSize / 8);
         if (pageSums == null || !pageSums.fits(pageSize, order)) {
             pageSums = new WalPageSums(pageSize, order);
         }
@@ -203,7 +208,7 @@ public final class WalFollower {
             if (page == null) {
                 break;
             }
-            WalChecksum sum = new WalChecksum(pendingS0, pendingS1).update(frame, 0, 8, order).append(page, pageSize / 8);
+            WalChecksum sum = new WalChecksum(pendingS0, pendingS1).update(frame, 0, 8, order).append(page, pageShift);
             // The page itself is needed only now (for its copy): a page known by its sum alone is read.
             if (!sum.matches(h.getInt(16), h.getInt(20)) || !window.loadPage()) {
                 break;
@@ -243,10 +248,27 @@ public final class WalFollower {
 
     /** Keeps a copy of the page in the frame just validated, while the budget allows (its newest version always). */
     private void holdCopy(int pgno, byte[] frame) {
-        boolean replaces = pendingCopies.containsKey(pgno);
-        if (replaces || heldBytes + pageSize <= HELD_BYTES_LIMIT) {
-            pendingCopies.put(pgno, Arrays.copyOfRange(frame, FRAME_HEADER_SIZE, frame.length));
-            heldBytes += replaces ? 0 : pageSize;
+        byte[] copy = pendingCopies.get(pgno); // an older version in the same transaction: overwritten
+        if (copy == null) {
+            if (heldBytes + pageSize > HELD_BYTES_LIMIT) {
+                return;
+            }
+            copy = spareCopies.isEmpty() || spareCopies.peek().length != pageSize ? new byte[pageSize] : spareCopies.pop();
+            heldBytes += pageSize;
+        }
+        System.arraycopy(frame, FRAME_HEADER_SIZE, copy, 0, pageSize);
+        pendingCopies.put(pgno, copy);
+    }
+
+    /**
+     * {@code commit} was captured and is dropped: its page copies may hold pages of the next ones
+     * (a fresh 4 KiB array per commit is memory the CPU cache has never seen, and garbage).
+     */
+    public void release(Commit commit) {
+        for (byte[] copy : commit.pageCopies().values()) {
+            if (spareCopies.size() < MAX_SPARE_COPIES) {
+                spareCopies.push(copy);
+            }
         }
     }
 

@@ -271,7 +271,7 @@ class WalFollowerTest {
         for (java.nio.ByteOrder order : List.of(java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN)) {
             WalChecksum direct = new WalChecksum(0x12345678, 0x9abcdef0).update(data, 0, data.length, order);
             WalChecksum tail = new WalChecksum(0, 0).update(data, 8, 4096, order);
-            WalChecksum appended = new WalChecksum(0x12345678, 0x9abcdef0).update(data, 0, 8, order).append(tail, 512);
+            WalChecksum appended = new WalChecksum(0x12345678, 0x9abcdef0).update(data, 0, 8, order).append(tail, WalChecksum.Shift.over(512));
             assertThat(appended.matches(direct.s0(), direct.s1())).as("%s", order).isTrue();
             WalChecksum fromSegment = new WalChecksum(0, 0).update(MemorySegment.ofArray(data), 8, 4096, order);
             assertThat(fromSegment.matches(tail.s0(), tail.s1())).isTrue();
