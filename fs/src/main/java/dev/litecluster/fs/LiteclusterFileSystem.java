@@ -13,7 +13,9 @@ import dev.litecluster.fuse.sys.LibC;
 import dev.litecluster.fuse.sys.Statx;
 import dev.litecluster.store.Database;
 import dev.litecluster.store.Store;
+import dev.litecluster.store.TxLog;
 import dev.litecluster.store.sqlite.DatabaseHeader;
+import dev.litecluster.store.sqlite.WalFollower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -281,6 +283,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private int truncate(Node node, SetattrRequest changes) throws IOException {
         Database database = cluster.isPrimary() ? database(node) : null;
         long size = changes.size();
+        if (database != null && node.file.kind() == FileName.Kind.WAL) {
+            database.walChanging();
+        }
         boolean commit = database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0;
         if (commit) {
             database.journalFinalized(); // TRUNCATE mode's commit point: capture before it completes
@@ -325,6 +330,15 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     }
 
     private int openBacking(Node node, int flags, int mode, OpenResult result) {
+        Database database = cluster.isPrimary() ? database(node) : null;
+        boolean truncatesWal = (flags & LibC.O_TRUNC) != 0 && node.file.kind() == FileName.Kind.WAL && database != null;
+        if (truncatesWal) {
+            try {
+                database.walChanging();
+            } catch (IOException e) {
+                return failure("open " + node.name, e);
+            }
+        }
         int fd = LibC.open(node.backing.toString(), flags | LibC.O_CLOEXEC, mode);
         if (fd < 0) {
             return fd;
@@ -333,6 +347,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         result.keepCache = true;
         // Journal and WAL bypass the page cache: each write reaches us at once (measured faster too).
         result.directIo = node.file.kind() == FileName.Kind.JOURNAL || node.file.kind() == FileName.Kind.WAL;
+        if (truncatesWal) {
+            database.walTruncated(0); // the WAL follower keeps bytes of the file: they are gone
+        }
         return 0;
     }
 
@@ -420,9 +437,12 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                     return commit && fenced() ? -Errno.EIO : n;
                 }
                 case WAL -> {
+                    if (offset < WalFollower.HEADER_SIZE) {
+                        database.walChanging(); // a new header: the frames written so far stop being valid
+                    }
                     int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                     if (n > 0) {
-                        database.walWritten(offset);
+                        database.walWritten(offset, data.asSlice(0, n));
                     }
                     return fenced() ? -Errno.EIO : n;
                 }
@@ -463,14 +483,16 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     public int fsync(Request req, long nodeid, long fh, boolean dataOnly) {
         Node node = node(nodeid);
         Database database = node == null || !cluster.isPrimary() ? null : database(node);
+        TxLog.PendingSync logSync = database == null ? null : database.appSyncing();
+        int r = fh == VIRTUAL_FH ? 0 : LibC.fsync((int) fh, dataOnly);
         try {
-            if (database != null) {
-                database.appSynced();
+            if (logSync != null) {
+                logSync.await(); // the log is durable before the app's fsync returns, as the app's file is
             }
         } catch (IOException e) {
             return failure("fsync of the log for " + node.name, e);
         }
-        return fh == VIRTUAL_FH ? 0 : LibC.fsync((int) fh, dataOnly);
+        return r;
     }
 
     @Override
@@ -499,6 +521,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             boolean commit = database != null && file.kind() == FileName.Kind.JOURNAL;
             if (commit) {
                 database.journalFinalized(); // DELETE mode's commit point: capture before the unlink completes
+            }
+            if (database != null && file.kind() == FileName.Kind.WAL) {
+                database.walChanging();
             }
             Files.delete(node.backing);
             changedDirectories.add(node.backing.getParent());

@@ -14,6 +14,7 @@ import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -46,6 +47,7 @@ public final class Database implements Closeable {
     private FileChannel wal;
     private WalFollower follower;
     private byte[] page = new byte[0];
+    private byte[] ltxFrame = new byte[0];
     private Runnable changes = () -> { };
 
     Database(DatabaseFiles files, long nodeId, TxLog log) throws IOException {
@@ -116,9 +118,15 @@ public final class Database implements Closeable {
     // ---- capture events -------------------------------------------------------------------------
 
     /** The app wrote {@code length} bytes at {@code offset} of the database file. */
-    public synchronized void databaseWritten(long offset, long length) {
-        if (length <= 0 || walActive()) {
-            return; // in WAL mode only checkpoints write the database file: pages already captured
+    public synchronized void databaseWritten(long offset, long length) throws IOException {
+        if (length <= 0) {
+            return;
+        }
+        if (walActive()) {
+            // Only checkpoints write the database file in WAL mode: the pages are captured already,
+            // and the WAL may be restarted next (see walChanging).
+            log.flush();
+            return;
         }
         dirtyUnits.set((int) (offset >>> UNIT_SHIFT), (int) ((offset + length - 1) >>> UNIT_SHIFT) + 1);
     }
@@ -144,25 +152,40 @@ public final class Database implements Closeable {
             candidates.set((int) (((long) unit << UNIT_SHIFT) / size) + 1);
         }
         dirtyUnits.clear();
-        capture(size, commit, candidates, this::readDatabasePage, WalRange.NONE);
+        capture(size, commit, candidates, this::databasePage, WalRange.NONE);
     }
 
-    /** The app wrote to the WAL at {@code offset}: captures every transaction whose commit frame is now valid. */
-    public synchronized void walWritten(long offset) throws IOException {
+    /**
+     * The app wrote {@code data} at {@code offset} of the WAL (read during the call only): captures
+     * every transaction whose commit frame is now valid.
+     */
+    public synchronized void walWritten(long offset, MemorySegment data) throws IOException {
         WalFollower wf = follower();
-        for (WalFollower.Commit commit : wf.afterWrite(offset)) {
+        for (WalFollower.Commit commit : wf.afterWrite(offset, data)) {
             captureWalCommit(commit);
+            wf.release(commit);
         }
     }
 
     void captureWalCommit(WalFollower.Commit commit) throws IOException {
         BitSet candidates = new BitSet();
         commit.pageOffsets().keySet().forEach(candidates::set);
-        capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, into) -> {
-            if (!follower.readPage(commit, pgno, into)) {
-                readDatabasePage(pgno, into);
+        capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, scratch) -> {
+            byte[] held = commit.pageCopies().get(pgno);
+            if (held != null) {
+                return held;
             }
+            return follower.readPage(commit, pgno, scratch) ? scratch : databasePage(pgno, scratch);
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
+    }
+
+    /**
+     * The app is about to rewrite the WAL header, truncate the WAL or delete it: its committed
+     * frames, from which a crash recovery would capture again the records the log still holds in
+     * memory (see {@link #capture}), are about to go. Those records are written out first.
+     */
+    public void walChanging() throws IOException {
+        log.flush();
     }
 
     /** The WAL was truncated to {@code size} bytes: every committed frame was captured when it was written. */
@@ -174,19 +197,24 @@ public final class Database implements Closeable {
 
     /** The WAL was deleted (the last connection closed, or the database left WAL mode). */
     public synchronized void walRemoved() throws IOException {
-        if (follower != null) {
-            follower.reset();
-        }
+        forgetWal();
+    }
+
+    /** Drops what the follower knows of the WAL file (it keeps some of its bytes and sums). */
+    private void forgetWal() throws IOException {
         if (wal != null) {
             wal.close();
             wal = null;
-            follower = null;
         }
+        follower = null;
     }
 
-    /** The app asked for durability (fsync of any of its files): the log becomes durable first. */
-    public void appSynced() throws IOException {
-        log.sync();
+    /**
+     * The app asked for durability (fsync of any of its files): the log must be durable before that
+     * fsync returns. Its sync starts now, beside the app's; await it before replying.
+     */
+    public TxLog.PendingSync appSyncing() {
+        return log.syncAsync();
     }
 
     // ---- internals shared with Recovery ---------------------------------------------------------
@@ -231,6 +259,12 @@ public final class Database implements Closeable {
         readFully(db, into, into.length, (long) (pgno - 1) * into.length);
     }
 
+    /** {@link #readDatabasePage} as a {@link PageReader}. */
+    byte[] databasePage(int pgno, byte[] scratch) throws IOException {
+        readDatabasePage(pgno, scratch);
+        return scratch;
+    }
+
     /** Where a WAL transaction sits in the WAL, recorded in its LTX header for crash recovery. */
     record WalRange(long offset, long size, int salt1, int salt2) {
         static final WalRange NONE = new WalRange(0, 0, 0, 0);
@@ -238,7 +272,8 @@ public final class Database implements Closeable {
 
     @FunctionalInterface
     interface PageReader {
-        void read(int pgno, byte[] into) throws IOException;
+        /** Page {@code pgno}: in {@code scratch} (one page), or in an array of the reader's own, not to be changed. */
+        byte[] read(int pgno, byte[] scratch) throws IOException;
     }
 
     /**
@@ -259,6 +294,7 @@ public final class Database implements Closeable {
         candidates.clear(Checksums.lockPage(size));
         if (page.length != size) {
             page = new byte[size];
+            ltxFrame = new byte[LtxEncoder.frameBufferSize(size)];
         }
         long next = txid + 1;
         long pre = txid == 0 ? 0 : sums.checksum();
@@ -272,8 +308,8 @@ public final class Database implements Closeable {
         TxLog.Append out = null;
         LtxEncoder encoder = null;
         for (int p = candidates.nextSetBit(1); p >= 0; p = candidates.nextSetBit(p + 1)) {
-            reader.read(p, page);
-            long crc = Crc64.update(0, page, 0, size);
+            byte[] bytes = reader.read(p, page);
+            long crc = Crc64.update(0, bytes, 0, size);
             long sum = Checksums.pageFromCrc(p, crc, size);
             long old = full ? 0 : sums.page(p);
             if (!full && p <= oldPages && sum == old) {
@@ -281,9 +317,9 @@ public final class Database implements Closeable {
             }
             if (encoder == null) {
                 out = log.append(next);
-                encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
+                encoder = encoder(out, header(size, commit, next, pre, walRange));
             }
-            encoder.writePage(p, page, 0, crc);
+            encoder.writePage(p, bytes, 0, crc);
             post = Checksums.EMPTY | (post ^ old ^ sum);
             changedPages[changed] = p;
             changedSums[changed++] = sum;
@@ -293,10 +329,16 @@ public final class Database implements Closeable {
                 return;
             }
             out = log.append(next);
-            encoder = new LtxEncoder(out, header(size, commit, next, pre, walRange), PageCompression.LZ4);
+            encoder = encoder(out, header(size, commit, next, pre, walRange));
         }
         encoder.finish(post);
-        out.commit();
+        if (walRange == WalRange.NONE) {
+            out.commit();
+        } else {
+            // Until the app changes the WAL (walChanging), recovery can capture this transaction
+            // again from its frames: the record may wait in memory, to be written with others.
+            out.commitBuffered();
+        }
         if (full) {
             sums = new PageChecksums();
         }
@@ -311,6 +353,10 @@ public final class Database implements Closeable {
         if (sums.checksum() != post) {
             throw new IllegalStateException("checksum bookkeeping diverged at txid " + next);
         }
+    }
+
+    private LtxEncoder encoder(TxLog.Append out, LtxHeader header) throws IOException {
+        return new LtxEncoder(out, header, PageCompression.LZ4, ltxFrame);
     }
 
     private LtxHeader header(int size, int commit, long next, long pre, WalRange wal) {
@@ -377,6 +423,7 @@ public final class Database implements Closeable {
      * {@link DivergenceException}: ask for a snapshot.
      */
     public synchronized void applyReplicated(List<? extends StagedRecord> records, ReplicaWriter writer) throws IOException {
+        forgetWal(); // a replica's WAL changes without capture events: a follower from before would be stale
         List<LtxHeader> headers = new ArrayList<>(records.size());
         long expectedTxid = txid + 1;
         long expectedChecksum = position().checksum();

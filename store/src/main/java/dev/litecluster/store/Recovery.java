@@ -172,7 +172,7 @@ final class Recovery {
         // Freelist leaves the unfinished transaction reused were written without a journal copy.
         touched.or(Freelist.pages(database.databaseChannel(), header.pageSize()));
         database.capture(header.pageSize(), header.pages(database.databaseChannel().size()), touched,
-                database::readDatabasePage, Database.WalRange.NONE);
+                database::databasePage, Database.WalRange.NONE);
     }
 
     private BitSet pagesOf(long txid) throws IOException {
@@ -201,7 +201,7 @@ final class Recovery {
             throw new IOException("database " + database.name() + ": " + e.getMessage());
         }
         int commit = header.pages(database.databaseChannel().size());
-        database.capture(header.pageSize(), commit, new BitSet(), database::readDatabasePage, Database.WalRange.NONE);
+        database.capture(header.pageSize(), commit, new BitSet(), database::databasePage, Database.WalRange.NONE);
         LOG.info("database {}: imported the existing file as txid {} ({} pages)", database.name(), database.txid(), commit);
     }
 

@@ -8,6 +8,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -17,6 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -26,6 +31,8 @@ import java.util.zip.CRC32C;
  * length u64 (an imported 10 GiB database is one record), txid u64, crc32c u32 of the record, then
  * the record. An in-memory index maps TXID to
  * offset. A record cut short by a crash (the torn tail) is dropped when the log is opened.
+ * A record the caller can rebuild after a crash may stay in memory until the next {@link #flush()}
+ * ({@link Append#commitBuffered()}): many small records then cost one write.
  */
 public final class TxLog implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(TxLog.class);
@@ -44,6 +51,9 @@ public final class TxLog implements Closeable {
     static final long SEGMENT_LIMIT = 64L << 20;
     /** By default a segment older than this is closed at the next append, so retention can delete by time. */
     public static final Duration SEGMENT_AGE = Duration.ofSeconds(60);
+    /** Runs {@link #syncAsync()}s: fsyncs waiting on the disk, next to the caller's own. */
+    private static final ExecutorService SYNCS = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("log-sync-", 0).factory());
 
     private static final class Segment {
         final Path path;
@@ -76,10 +86,17 @@ public final class TxLog implements Closeable {
     private final long segmentAgeNanos;
     private final List<Segment> segments = new ArrayList<>();
     private FileChannel tail;
-    /** One append at a time (the database's lock orders them): its checksum and write buffer are reused. */
+    /** One append at a time (the database's lock orders them): its checksum is reused. */
     private final CRC32C crc = new CRC32C();
-    private final ByteBuffer appendBuffer = ByteBuffer.allocate(1 << 16);
+    /**
+     * Bytes of the tail segment from {@link #bufferStart} on, not written yet: buffered records, then
+     * the record being appended. Direct, so writing it out copies nothing.
+     */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 16);
+    private long bufferStart;
     private final ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER);
+    /** The room of a frame header until its record is committed: zeros, never a valid frame. */
+    private static final byte[] NO_FRAME_HEADER = new byte[FRAME_HEADER];
     /** Records were appended since the last force (at open: a crashed process may have left some unsynced). */
     private boolean unsynced = true;
 
@@ -232,29 +249,36 @@ public final class TxLog implements Closeable {
             segment = startSegment(txid);
         }
         openTailIfNeeded();
+        // Bytes past the end of the log are an append that was never committed: dropped.
+        long buffered = segment.end - bufferStart;
+        if (buffered >= 0 && buffered <= buffer.position()) {
+            buffer.position((int) buffered);
+        } else {
+            buffer.clear();
+            bufferStart = segment.end;
+        }
         return new Append(segment, txid);
     }
 
     /**
      * One record being written at the end of the log. The frame header comes first but is known only
-     * at {@link #commit()}: a record that fits the buffer goes out with its header in one write; a
-     * bigger one is streamed with the header's room left as zeros (an unreadable frame until then).
+     * at commit: a record that fits the buffer goes out with its header in one write; a bigger one is
+     * streamed with the header's room left as zeros (an unreadable frame until then).
      */
     public final class Append extends OutputStream {
         private final Segment segment;
         private final long txid;
         private final long start;
-        /** Where the buffer's first byte goes in the segment. */
-        private long position;
-        private final ByteBuffer buffer = appendBuffer;
 
-        private Append(Segment segment, long txid) {
+        private Append(Segment segment, long txid) throws IOException {
             this.segment = segment;
             this.txid = txid;
             this.start = segment.end;
-            this.position = start;
-            buffer.clear().position(FRAME_HEADER);
             crc.reset();
+            if (buffer.remaining() < FRAME_HEADER) {
+                drain();
+            }
+            buffer.put(NO_FRAME_HEADER);
         }
 
         @Override
@@ -264,37 +288,42 @@ public final class TxLog implements Closeable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            crc.update(b, off, len);
-            while (len > 0) {
-                int n = Math.min(len, buffer.remaining());
-                buffer.put(b, off, n);
-                off += n;
-                len -= n;
-                if (!buffer.hasRemaining()) {
-                    drain();
+            synchronized (TxLog.this) {
+                crc.update(b, off, len);
+                while (len > 0) {
+                    int n = Math.min(len, buffer.remaining());
+                    buffer.put(b, off, n);
+                    off += n;
+                    len -= n;
+                    if (!buffer.hasRemaining()) {
+                        drain();
+                    }
                 }
             }
         }
 
-        private void drain() throws IOException {
-            buffer.flip();
-            while (buffer.hasRemaining()) {
-                position += tail.write(buffer, position);
-            }
-            buffer.clear();
-        }
-
-        /** Writes the frame header: from now on the record is in the log. */
+        /** Writes the record out with its frame header: from now on it is in the log, and in the segment file. */
         public void commit() throws IOException {
             synchronized (TxLog.this) {
-                long end = position + buffer.position();
-                if (position == start) {
-                    putFrameHeader(buffer, end);
-                    drain();
+                commitBuffered();
+                drain();
+            }
+        }
+
+        /**
+         * Puts the frame header: from now on the record is in the log, but it may stay in memory
+         * until the next {@link #flush()} (or sync, read, segment change, or a full buffer). For a
+         * record the caller can rebuild if this process dies before that.
+         */
+        public void commitBuffered() throws IOException {
+            synchronized (TxLog.this) {
+                long end = bufferStart + buffer.position();
+                if (start >= bufferStart) {
+                    putFrameHeader(buffer, (int) (start - bufferStart), end);
                 } else {
-                    drain();
+                    drain(); // the record's start is out already: its body goes first, its header last
                     frameHeader.clear();
-                    putFrameHeader(frameHeader, end);
+                    putFrameHeader(frameHeader, 0, end);
                     while (frameHeader.hasRemaining()) {
                         tail.write(frameHeader, start + frameHeader.position());
                     }
@@ -305,21 +334,52 @@ public final class TxLog implements Closeable {
             }
         }
 
-        /** Puts the frame header of the record ending at {@code end} at the start of {@code into} (its position unchanged). */
-        private void putFrameHeader(ByteBuffer into, long end) {
-            into.putInt(0, MAGIC).putLong(LENGTH_AT, end - start - FRAME_HEADER).putLong(TXID_AT, txid)
-                    .putInt(CRC_AT, (int) crc.getValue());
+        /** Puts the frame header of the record ending at {@code end} at {@code at} of {@code into} (its position unchanged). */
+        private void putFrameHeader(ByteBuffer into, int at, long end) {
+            into.putInt(at, MAGIC).putLong(at + LENGTH_AT, end - start - FRAME_HEADER).putLong(at + TXID_AT, txid)
+                    .putInt(at + CRC_AT, (int) crc.getValue());
+        }
+    }
+
+    /** Writes the whole buffer out to the tail segment (under this log's lock). */
+    private void drain() throws IOException {
+        writeOut(buffer.position());
+    }
+
+    /** Writes the first {@code length} bytes of the buffer out and keeps the rest at its start. */
+    private void writeOut(int length) throws IOException {
+        buffer.flip();
+        int end = buffer.limit();
+        buffer.limit(length);
+        while (buffer.hasRemaining()) {
+            tail.write(buffer, bufferStart + buffer.position());
+        }
+        bufferStart += length;
+        buffer.limit(end).compact();
+    }
+
+    /**
+     * Writes every buffered record to its segment file (into the OS page cache; {@link #sync()}
+     * makes it durable). A record still being appended stays in memory.
+     */
+    public synchronized void flush() throws IOException {
+        long committed = segments.isEmpty() ? 0 : segments.getLast().end - bufferStart;
+        if (committed > 0 && committed <= buffer.position()) {
+            writeOut((int) committed);
         }
     }
 
     private Segment startSegment(long firstTxid) throws IOException {
         if (tail != null) {
+            flush();
             tail.force(false);
             tail.close();
         }
         Segment segment = new Segment(dir.resolve("%016x.seg".formatted(firstTxid)), firstTxid);
         tail = FileChannel.open(segment.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         segments.add(segment);
+        buffer.clear();
+        bufferStart = 0;
         return segment;
     }
 
@@ -335,10 +395,48 @@ public final class TxLog implements Closeable {
             return;
         }
         openTailIfNeeded();
+        flush();
         if (tail != null) {
             tail.force(false);
         }
         unsynced = false;
+    }
+
+    /** A {@link #sync()} started by {@link #syncAsync()}. */
+    @FunctionalInterface
+    public interface PendingSync {
+        /** Waits until the log is durable; throws what the sync threw. */
+        void await() throws IOException;
+    }
+
+    /**
+     * Starts {@link #sync()} on another thread, so that it overlaps an fsync of the caller's own
+     * (the filesystem may commit both in one journal transaction); nothing runs when the log is
+     * durable already.
+     */
+    public PendingSync syncAsync() {
+        synchronized (this) {
+            if (!unsynced) {
+                return () -> { };
+            }
+        }
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> {
+            try {
+                sync();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, SYNCS);
+        return () -> {
+            try {
+                sync.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof UncheckedIOException io) {
+                    throw io.getCause();
+                }
+                throw new IOException("log sync failed", e.getCause());
+            }
+        };
     }
 
     /** The record of {@code txid} as a stream of LTX bytes. */
@@ -348,6 +446,7 @@ public final class TxLog implements Closeable {
         synchronized (this) {
             segment = find(txid);
             offset = segment.offsets[(int) (txid - segment.firstTxid)];
+            flush();
         }
         FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ);
         try {
@@ -430,6 +529,7 @@ public final class TxLog implements Closeable {
 
     /** Drops every record after {@code txid} (recovery undoing a transaction SQLite rolled back). */
     public synchronized void truncateAfter(long txid) throws IOException {
+        flush();
         while (!segments.isEmpty() && segments.getLast().firstTxid > txid) {
             closeTail();
             Files.delete(segments.removeLast().path);
@@ -471,6 +571,7 @@ public final class TxLog implements Closeable {
     @Override
     public synchronized void close() throws IOException {
         if (tail != null) {
+            flush();
             tail.force(false);
         }
         closeTail();

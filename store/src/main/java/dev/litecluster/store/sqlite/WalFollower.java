@@ -2,11 +2,12 @@ package dev.litecluster.store.sqlite;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,10 @@ import java.util.TreeMap;
  * commit frame becomes valid (DESIGN.md decision 4). Frames after the last commit are validated
  * incrementally; a write that lands inside them (an in-place overwrite, a rolled-back transaction's
  * frames being reused) restarts validation from the last commit, because the chain past it is stale.
+ * Validation takes the frame at its frontier from the app's writes where it can ({@link FrameWindow}),
+ * and a page left by an earlier WAL generation by its remembered sum ({@link WalPageSums}); it stops
+ * at the end of what was written since the WAL header: every frame past it is left from an earlier
+ * generation, whose salts differ, so it cannot be valid and is not read.
  */
 public final class WalFollower {
 
@@ -38,6 +43,10 @@ public final class WalFollower {
     private static final int HELD_BYTES_LIMIT = 1 << 20;
 
     private final FileChannel wal;
+    private final FrameWindow window;
+    /** Null until a valid header gives the frame size; kept across WAL generations (the pages stay in the file). */
+    private WalPageSums pageSums;
+    private WalChecksum.Shift pageShift;
     private boolean valid;
     private int pageSize;
     private ByteOrder order;
@@ -49,13 +58,18 @@ public final class WalFollower {
     private int pendingS0;
     private int pendingS1;
     private long pendingEnd;
+    /** The end of what the app wrote since the WAL header (unknown after a scan of an existing WAL: no limit). */
+    private long writtenEnd;
     private final TreeMap<Integer, Long> pendingPages = new TreeMap<>();
     private Map<Integer, byte[]> pendingCopies = new HashMap<>();
     private long heldBytes;
-    private byte[] frame = new byte[0];
+    /** Page copies of released commits, for reuse. */
+    private final ArrayDeque<byte[]> spareCopies = new ArrayDeque<>();
+    private static final int MAX_SPARE_COPIES = 16;
 
     public WalFollower(FileChannel wal) {
         this.wal = wal;
+        this.window = new FrameWindow(wal);
     }
 
     /** True once a valid WAL header has been seen (the database is in WAL mode). */
@@ -75,6 +89,7 @@ public final class WalFollower {
     /** Forgets everything (the WAL was truncated or deleted). */
     public void reset() {
         valid = false;
+        window.forget();
         pendingPages.clear();
         pendingCopies.clear();
         committedEnd = pendingEnd = 0;
@@ -86,6 +101,10 @@ public final class WalFollower {
      * it: the chain is intact and the frames appended next must still be followed.
      */
     public void truncated(long size) {
+        window.truncated(size);
+        if (pageSums != null) {
+            pageSums.truncated(size);
+        }
         if (size < committedEnd) {
             reset(); // committed frames are gone: only a new header can start a chain again
         } else if (size < pendingEnd) {
@@ -95,22 +114,33 @@ public final class WalFollower {
 
     /** Scans the whole WAL from its header, as recovery does; returns every committed transaction. */
     public List<Commit> scanFromStart() throws IOException {
-        reset();
-        return afterWrite(0);
+        heldBytes = 0;
+        readHeader();
+        writtenEnd = Long.MAX_VALUE;
+        return valid ? scanFrames(0, null) : List.of();
     }
 
     /**
-     * Called after bytes at {@code offset} were written to the WAL file: returns the transactions
-     * whose commit frames are now valid, oldest first.
+     * Called after {@code data} was written at {@code offset} of the WAL file (the bytes are read
+     * during the call only): returns the transactions whose commit frames are now valid, oldest first.
      */
-    public List<Commit> afterWrite(long offset) throws IOException {
+    public List<Commit> afterWrite(long offset, MemorySegment data) throws IOException {
         heldBytes = (long) pendingCopies.size() * pageSize;
+        long end = offset + data.byteSize();
+        window.written(offset, data);
+        if (pageSums != null) {
+            pageSums.written(offset, data);
+        }
         if (offset < HEADER_SIZE) {
             readHeader();
-        } else if (valid && offset < pendingEnd) {
-            rewindToCommit();
+            writtenEnd = end;
+        } else {
+            writtenEnd = Math.max(writtenEnd, end);
+            if (valid && offset < pendingEnd) {
+                rewindToCommit();
+            }
         }
-        return valid ? scanFrames() : List.of();
+        return valid ? scanFrames(offset, data) : List.of();
     }
 
     private void readHeader() throws IOException {
@@ -142,8 +172,10 @@ public final class WalFollower {
         committedS1 = sum.s1();
         committedEnd = HEADER_SIZE;
         rewindToCommit();
-        if (frame.length != FRAME_HEADER_SIZE + pageSize) {
-            frame = new byte[FRAME_HEADER_SIZE + pageSize];
+        window.resize(FRAME_HEADER_SIZE + pageSize);
+        pageShift = WalChecksum.Shift.over(pageSize / 8);
+        if (pageSums == null || !pageSums.fits(pageSize, order)) {
+            pageSums = new WalPageSums(pageSize, order);
         }
     }
 
@@ -155,25 +187,36 @@ public final class WalFollower {
         pendingCopies.clear();
     }
 
-    private List<Commit> scanFrames() throws IOException {
+    /** Validates frames from the frontier on; {@code data} (null: none) was just written at {@code offset}. */
+    private List<Commit> scanFrames(long offset, MemorySegment data) throws IOException {
         List<Commit> commits = new ArrayList<>(1);
-        long size = wal.size();
-        while (pendingEnd + frame.length <= size && readFully(frame, pendingEnd)) {
+        byte[] frame = window.bytes();
+        while (pendingEnd < writtenEnd) {
+            window.moveTo(pendingEnd);
+            if (data != null) {
+                window.written(offset, data);
+            }
+            if (!window.loadHeader()) {
+                break;
+            }
             ByteBuffer h = ByteBuffer.wrap(frame, 0, FRAME_HEADER_SIZE);
             int pgno = h.getInt(0);
             if (pgno == 0 || h.getInt(8) != salt1 || h.getInt(12) != salt2) {
                 break;
             }
-            WalChecksum sum = new WalChecksum(pendingS0, pendingS1)
-                    .update(frame, 0, 8, order)
-                    .update(frame, FRAME_HEADER_SIZE, pageSize, order);
-            if (!sum.matches(h.getInt(16), h.getInt(20))) {
+            WalChecksum page = pageSum();
+            if (page == null) {
+                break;
+            }
+            WalChecksum sum = new WalChecksum(pendingS0, pendingS1).update(frame, 0, 8, order).append(page, pageShift);
+            // The page itself is needed only now (for its copy): a page known by its sum alone is read.
+            if (!sum.matches(h.getInt(16), h.getInt(20)) || !window.loadPage()) {
                 break;
             }
             pendingS0 = sum.s0();
             pendingS1 = sum.s1();
             pendingPages.put(pgno, pendingEnd + FRAME_HEADER_SIZE);
-            holdCopy(pgno);
+            holdCopy(pgno, frame);
             pendingEnd += frame.length;
             int commitPages = h.getInt(4);
             if (commitPages != 0) {
@@ -189,12 +232,43 @@ public final class WalFollower {
         return commits;
     }
 
+    /** The sum of the page of the frame at the frontier: remembered, or hashed from its bytes (read if needed); null at the end of the file. */
+    private WalChecksum pageSum() throws IOException {
+        long slot = pageSums.slot(pendingEnd);
+        WalChecksum sum = pageSums.get(slot);
+        if (sum == null) {
+            if (!window.loadPage()) {
+                return null;
+            }
+            sum = new WalChecksum(0, 0).update(window.bytes(), FRAME_HEADER_SIZE, pageSize, order);
+            pageSums.set(slot, sum);
+        }
+        return sum;
+    }
+
     /** Keeps a copy of the page in the frame just validated, while the budget allows (its newest version always). */
-    private void holdCopy(int pgno) {
-        boolean replaces = pendingCopies.containsKey(pgno);
-        if (replaces || heldBytes + pageSize <= HELD_BYTES_LIMIT) {
-            pendingCopies.put(pgno, Arrays.copyOfRange(frame, FRAME_HEADER_SIZE, frame.length));
-            heldBytes += replaces ? 0 : pageSize;
+    private void holdCopy(int pgno, byte[] frame) {
+        byte[] copy = pendingCopies.get(pgno); // an older version in the same transaction: overwritten
+        if (copy == null) {
+            if (heldBytes + pageSize > HELD_BYTES_LIMIT) {
+                return;
+            }
+            copy = spareCopies.isEmpty() || spareCopies.peek().length != pageSize ? new byte[pageSize] : spareCopies.pop();
+            heldBytes += pageSize;
+        }
+        System.arraycopy(frame, FRAME_HEADER_SIZE, copy, 0, pageSize);
+        pendingCopies.put(pgno, copy);
+    }
+
+    /**
+     * {@code commit} was captured and is dropped: its page copies may hold pages of the next ones
+     * (a fresh 4 KiB array per commit is memory the CPU cache has never seen, and garbage).
+     */
+    public void release(Commit commit) {
+        for (byte[] copy : commit.pageCopies().values()) {
+            if (spareCopies.size() < MAX_SPARE_COPIES) {
+                spareCopies.push(copy);
+            }
         }
     }
 
