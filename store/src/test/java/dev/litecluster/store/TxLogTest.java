@@ -238,6 +238,33 @@ class TxLogTest {
     }
 
     @Test
+    void syncedTailKeepsZerosAheadThatACrashAndACloseBothLeaveOut() throws IOException {
+        TxLog crashed = TxLog.open(dir);
+        append(crashed, 1, "first");
+        crashed.sync();
+        long end = Files.size(onlySegment()) - TxLog.RESERVE;
+        assertThat(end).as("data before the zeros").isPositive();
+        append(crashed, 2, "second, written over the zeros");
+        crashed.sync();
+        assertThat(Files.size(onlySegment())).as("still within the reserve").isEqualTo(end + TxLog.RESERVE);
+        // the process dies: the log was never closed
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(2);
+            assertThat(read(log, 2)).isEqualTo("second, written over the zeros");
+            append(log, 3, "third");
+            log.sync();
+        }
+        long closedSize = Files.size(onlySegment());
+        try (TxLog log = TxLog.open(dir)) {
+            assertThat(log.lastTxid()).isEqualTo(3);
+            assertThat(read(log, 3)).isEqualTo("third");
+        }
+        assertThat(Files.size(onlySegment())).as("a closed segment ends with its last record").isEqualTo(closedSize);
+        byte[] bytes = Files.readAllBytes(onlySegment());
+        assertThat(bytes[bytes.length - 1]).isEqualTo((byte) 'd');
+    }
+
+    @Test
     void truncateAfterAndRetentionWorkAcrossSegments() throws IOException {
         try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE, 0)) {
             for (long t = 1; t <= 10; t++) {
