@@ -114,7 +114,7 @@ final class Handoff {
         try (NodeClient client = new NodeClient(target.url(), secret)) {
             // Writes go on while the target catches up with most of it and this node prepares the lease.
             PrimaryInfo next = ready(client, Ready.before(store.identity().clusterId(), positions()));
-            roles.prepareHandOff();
+            roles.prepareHandOff(next);
             long freezing = System.nanoTime();
             try (WriteFreeze ignored = WriteFreeze.of(mountDir, store.databases(), FREEZE_TIMEOUT)) {
                 long frozen = System.nanoTime();

@@ -320,9 +320,9 @@ final class RoleManager implements AutoCloseable {
         return self;
     }
 
-    /** See {@link Lease#prepareHandOff()}. */
-    void prepareHandOff() throws IOException {
-        lease.prepareHandOff();
+    /** See {@link Lease#prepareHandOff}. */
+    void prepareHandOff(PrimaryInfo target) throws IOException {
+        lease.prepareHandOff(target);
     }
 
     /**

@@ -43,11 +43,11 @@ public interface Lease extends AutoCloseable {
     Grant handOff(Grant held, PrimaryInfo target) throws IOException;
 
     /**
-     * Does ahead of a handoff what it needs that does not touch the lease (etcd: grants the lease
-     * the target will hold), so that the handoff itself, while writes are paused, is one request.
-     * Best effort; a handoff works without it.
+     * Does ahead of a handoff to {@code target} what it needs that does not touch the lease (etcd:
+     * grants the lease the target will hold), so that the handoff itself, while writes are paused,
+     * is one request. Best effort; a handoff works without it.
      */
-    default void prepareHandOff() throws IOException {
+    default void prepareHandOff(PrimaryInfo target) throws IOException {
     }
 
     /** Gives the lease up so another node can take it at once (clean shutdown). Best effort. */
