@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,6 +96,10 @@ public final class TxLog implements Closeable {
     private final long segmentAgeNanos;
     private final List<Segment> segments = new ArrayList<>();
     private FileChannel tail;
+    /** Read side of the tail segment, kept open for {@link #read} of small records; null until needed. */
+    private FileChannel tailReader;
+    /** Records up to this size are read into memory with one positional read. */
+    private static final int SMALL_RECORD = 64 << 10;
     /** One append at a time (the database's lock orders them): its checksum is reused. */
     private final CRC32C crc = new CRC32C();
     /**
@@ -402,6 +407,7 @@ public final class TxLog implements Closeable {
             tail.force(false);
             tail.close();
         }
+        closeTailReader();
         Segment segment = new Segment(dir.resolve("%016x.seg".formatted(firstTxid)), firstTxid);
         tail = FileChannel.open(segment.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         segments.add(segment);
@@ -495,35 +501,36 @@ public final class TxLog implements Closeable {
     public InputStream read(long txid) throws IOException {
         Segment segment;
         long offset;
-        synchronized (this) {
-            segment = find(txid);
-            offset = segment.offsets[(int) (txid - segment.firstTxid)];
-            flush();
-        }
-        FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ);
-        try {
-            ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER);
-            readFully(in, header, offset);
-            return new BufferedInputStream(new RegionInputStream(in, offset + FRAME_HEADER, header.getLong(LENGTH_AT)), 1 << 16);
-        } catch (IOException | RuntimeException e) {
-            in.close();
-            throw e;
-        }
-    }
-
-    /** The length in bytes of the record of {@code txid}. */
-    public long length(long txid) throws IOException {
-        Segment segment;
-        long offset;
+        long length;
         synchronized (this) {
             segment = find(txid);
             int index = (int) (txid - segment.firstTxid);
-            offset = segment.offsets[index];
-            if (index + 1 < segment.count) {
-                return segment.offsets[index + 1] - offset - FRAME_HEADER;
+            offset = segment.offsets[index] + FRAME_HEADER;
+            length = length(segment, index);
+            flush();
+            if (length <= SMALL_RECORD && segment == segments.getLast()) {
+                // The common case (streaming what was just committed): one read, no file opened.
+                if (tailReader == null) {
+                    tailReader = FileChannel.open(segment.path, StandardOpenOption.READ);
+                }
+                ByteBuffer record = ByteBuffer.allocate((int) length);
+                readFully(tailReader, record, offset);
+                return new ByteArrayInputStream(record.array());
             }
-            return segment.end - offset - FRAME_HEADER;
         }
+        FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ);
+        return new BufferedInputStream(new RegionInputStream(in, offset, length), 1 << 16);
+    }
+
+    /** The length in bytes of the record of {@code txid}. */
+    public synchronized long length(long txid) throws IOException {
+        Segment segment = find(txid);
+        return length(segment, (int) (txid - segment.firstTxid));
+    }
+
+    private static long length(Segment segment, int index) {
+        long next = index + 1 < segment.count ? segment.offsets[index + 1] : segment.end;
+        return next - segment.offsets[index] - FRAME_HEADER;
     }
 
     /** Reads part of a log segment as a stream; closing it closes the segment file. */
@@ -617,6 +624,14 @@ public final class TxLog implements Closeable {
         if (tail != null) {
             tail.close();
             tail = null;
+        }
+        closeTailReader();
+    }
+
+    private void closeTailReader() throws IOException {
+        if (tailReader != null) {
+            tailReader.close();
+            tailReader = null;
         }
     }
 
