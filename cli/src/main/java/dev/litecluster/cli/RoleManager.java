@@ -200,7 +200,29 @@ final class RoleManager implements AutoCloseable {
         }
     }
 
-    private synchronized void tick() {
+    /**
+     * One decision. The lease service is asked before this object's lock is taken: a slow answer
+     * (the service busy committing a handoff's transaction) must not hold up {@link #adopt}.
+     */
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        boolean asked = held == null;
+        PrimaryInfo primary = null;
+        if (asked) {
+            try {
+                primary = lease.primary();
+            } catch (IOException | RuntimeException e) {
+                problem(e);
+                return;
+            }
+        }
+        decide(asked, primary);
+    }
+
+    /** Acts on the lease's {@code primary}, read just before unless this node held the lease then ({@code asked} false). */
+    private synchronized void decide(boolean asked, PrimaryInfo primary) {
         if (closed) {
             return;
         }
@@ -216,11 +238,13 @@ final class RoleManager implements AutoCloseable {
                 }
                 return;
             }
+            if (!asked) {
+                return; // it stopped being primary meanwhile: the next tick asks who is
+            }
             ReplicationClient connected = client;
             if (connected != null && connected.primaryHostname() != null) {
                 inSyncAt = now;
             }
-            PrimaryInfo primary = lease.primary();
             noPrimarySince = primary != null ? 0 : noPrimarySince != 0 ? noPrimarySince : now;
             if (primary == null) {
                 if (candidate && caughtUp(now)) {
@@ -235,11 +259,15 @@ final class RoleManager implements AutoCloseable {
                 lastProblem = null;
             }
         } catch (IOException | RuntimeException e) {
-            String problem = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (!problem.equals(lastProblem)) {
-                LOG.warn("lease: {}", problem);
-                lastProblem = problem;
-            }
+            problem(e);
+        }
+    }
+
+    private synchronized void problem(Exception e) {
+        String problem = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (!problem.equals(lastProblem)) {
+            LOG.warn("lease: {}", problem);
+            lastProblem = problem;
         }
     }
 
