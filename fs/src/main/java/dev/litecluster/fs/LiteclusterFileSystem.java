@@ -330,11 +330,12 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     }
 
     private int openBacking(Node node, int flags, int mode, OpenResult result) {
-        Database database = cluster.isPrimary() ? database(node) : null;
-        boolean truncatesWal = (flags & LibC.O_TRUNC) != 0 && node.file.kind() == FileName.Kind.WAL && database != null;
-        if (truncatesWal) {
+        // The database whose WAL this open truncates (on the primary), else null.
+        Database truncatesWal = (flags & LibC.O_TRUNC) != 0 && node.file.kind() == FileName.Kind.WAL
+                && cluster.isPrimary() ? database(node) : null;
+        if (truncatesWal != null) {
             try {
-                database.walChanging();
+                truncatesWal.walChanging();
             } catch (IOException e) {
                 return failure("open " + node.name, e);
             }
@@ -347,8 +348,8 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         result.keepCache = true;
         // Journal and WAL bypass the page cache: each write reaches us at once (measured faster too).
         result.directIo = node.file.kind() == FileName.Kind.JOURNAL || node.file.kind() == FileName.Kind.WAL;
-        if (truncatesWal) {
-            database.walTruncated(0); // the WAL follower keeps bytes of the file: they are gone
+        if (truncatesWal != null) {
+            truncatesWal.walTruncated(0); // the WAL follower keeps bytes of the file: they are gone
         }
         return 0;
     }

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -92,7 +93,7 @@ public final class ReplicaApplier implements ReplicaWriter {
             });
             update.finish();
             long size = (long) commit * pageSize;
-            if (Files.size(files.database()) != size) {
+            if (backing.size() != size) {
                 check(LibC.ftruncate(db, size), "truncate");
             }
             // A database that is (or just became) WAL mode needs an empty -wal for readers to open read-only.
@@ -178,7 +179,13 @@ public final class ReplicaApplier implements ReplicaWriter {
     /** The mapped start of {@code -shm}, or null while it is shorter than the header (not initialised). */
     private MemorySegment walIndex() throws IOException {
         // Apps change its size only through the mount, so the backing file's size is the mount's.
-        if (!Files.exists(files.shm()) || Files.size(files.shm()) < WAL_INDEX_HEADER) {
+        long size;
+        try {
+            size = Files.size(files.shm());
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        if (size < WAL_INDEX_HEADER) {
             return null; // mapping it would grow it, and touching a mapping past the end of a file faults
         }
         if (walIndex == null) {

@@ -410,6 +410,9 @@ public final class TxLog implements Closeable {
         closeTailReader();
         Segment segment = new Segment(dir.resolve("%016x.seg".formatted(firstTxid)), firstTxid);
         tail = FileChannel.open(segment.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true); // the new segment's entry is durable before a record in it can be acknowledged
+        }
         segments.add(segment);
         buffer.clear();
         bufferStart = 0;
@@ -430,13 +433,16 @@ public final class TxLog implements Closeable {
         openTailIfNeeded();
         flush();
         if (tail != null) {
-            tail.force(false);
             renewReserve();
+            tail.force(false);
         }
         unsynced = false;
     }
 
-    /** Writes zeros past the end of the tail file (never over anything written) and syncs them, when less than half the reserve is left. */
+    /**
+     * Writes zeros past the end of the tail file (never over anything written) when less than half
+     * the reserve is left; the sync that follows makes them durable with the records.
+     */
     private void renewReserve() throws IOException {
         long size = tail.size();
         long want = segments.getLast().end + RESERVE;
@@ -449,7 +455,6 @@ public final class TxLog implements Closeable {
                 at += tail.write(zeros, at);
             }
         }
-        tail.force(false);
     }
 
     /** Cuts the zeros off the tail file: a closed segment ends with its last record. */
