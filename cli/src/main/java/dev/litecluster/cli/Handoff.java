@@ -1,5 +1,6 @@
 package dev.litecluster.cli;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.cluster.ApiException;
 import dev.litecluster.cluster.NodeApi;
@@ -37,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * SQLITE_BUSY), move the lease to the target and stop being primary, send it the frozen
  * positions and the new grant ({@code POST /handoff/ready}: it takes the role once it has applied
  * exactly those positions, streamed meanwhile), and unfreeze. The pause writers see is the freeze:
- * one lease transaction and one round trip.
+ * moving the lease (one transaction on etcd; Consul's release and take are several requests) and
+ * one round trip. A target that answers it will not take the role gives the lease back.
  */
 final class Handoff {
     private static final Logger LOG = LoggerFactory.getLogger(Handoff.class);
@@ -52,6 +54,7 @@ final class Handoff {
      * database); and, once its writes are frozen, the lease it moved to the target ({@code lease}
      * null before). Flat fields: a nested type's first serialization in a process costs milliseconds.
      */
+    @JsonIgnoreProperties(ignoreUnknown = true)
     record Ready(String clusterId, Map<String, String> positions, String lease, long epoch, long ttlMillis) {
         static Ready before(String clusterId, Map<String, String> positions) {
             return new Ready(clusterId, positions, null, 0, 0);
@@ -114,7 +117,11 @@ final class Handoff {
         try (NodeClient client = new NodeClient(target.url(), secret)) {
             // Writes go on while the target catches up with most of it and this node prepares the lease.
             PrimaryInfo next = ready(client, Ready.before(store.identity().clusterId(), positions()));
-            roles.prepareHandOff(next);
+            try {
+                roles.prepareHandOff(next);
+            } catch (IOException e) {
+                LOG.warn("handoff: could not prepare the lease ahead ({}); it is done during the pause", e.getMessage());
+            }
             long freezing = System.nanoTime();
             try (WriteFreeze ignored = WriteFreeze.of(mountDir, store.databases(), FREEZE_TIMEOUT)) {
                 long frozen = System.nanoTime();
@@ -125,6 +132,8 @@ final class Handoff {
                 long leaseMoved = System.nanoTime();
                 try {
                     ready(client, Ready.handedOver(store.identity().clusterId(), positions, moved));
+                } catch (NodeClient.Refused e) {
+                    takeBack(target, moved, e);
                 } catch (IOException e) {
                     LOG.error("handoff: the lease moved to {} but it did not take it ({}): it expires within {} s,"
                             + " then the candidates elect a primary", target.node(), e.getMessage(), moved.ttl().toSeconds());
@@ -140,6 +149,19 @@ final class Handoff {
                 return report;
             }
         }
+    }
+
+    /** The target answered that it did not take the role: the lease comes back, and writes go on here. */
+    private void takeBack(PeerStatus target, Grant moved, NodeClient.Refused refusal) throws IOException {
+        try {
+            roles.takeBack(moved);
+        } catch (IOException e) {
+            LOG.error("handoff: {} refused the role ({}) and the lease could not be taken back ({}): it expires within {} s,"
+                    + " then the candidates elect a primary", target.node(), refusal.getMessage(), e.getMessage(), moved.ttl().toSeconds());
+            throw new IOException(target.node() + " refused the role (" + refusal.getMessage()
+                    + ") and the lease could not be taken back: " + e.getMessage());
+        }
+        throw new IOException(target.node() + " refused the role, this node keeps it: " + refusal.getMessage());
     }
 
     /** Sends {@code ready} to the target; its lease description once it has the positions (and, when handed over, took the role). */
@@ -194,7 +216,13 @@ final class Handoff {
             Thread.sleep(1);
         }
         if (ready.frozen()) {
-            accept(ready.grant());
+            // The grant was made after this node answered the first ready: its validity counts from then.
+            long counted = readyAt;
+            if (counted == 0) {
+                throw new IOException("a lease was handed over without a ready check first");
+            }
+            readyAt = 0;
+            roles.adopt(ready.grant(), counted);
         } else {
             readyAt = System.nanoTime(); // before the primary prepares (may grant) the lease it hands over
             roles.prepareAdopt();
@@ -210,18 +238,6 @@ final class Handoff {
         }
         return positions.entrySet().stream().allMatch(e -> ours.containsKey(e.getKey())
                 && Position.parse(ours.get(e.getKey())).txid() >= Position.parse(e.getValue()).txid());
-    }
-
-    /**
-     * On the target: becomes primary with the grant the old primary made after this node answered
-     * the first ready, so its validity can be counted from that answer (the service started later).
-     */
-    private void accept(Grant grant) throws IOException {
-        long counted = readyAt;
-        if (counted == 0) {
-            throw new IOException("a lease was handed over without a ready check first");
-        }
-        roles.adopt(grant, counted);
     }
 
     /**

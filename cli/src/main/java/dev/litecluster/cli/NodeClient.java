@@ -95,9 +95,16 @@ final class NodeClient implements AutoCloseable {
 
     private static String body(ContentResponse response) throws IOException {
         if (response.getStatus() != 200) {
-            throw new IOException(response.getContentAsString().strip() + " (HTTP " + response.getStatus() + ")");
+            throw new Refused(response.getContentAsString().strip() + " (HTTP " + response.getStatus() + ")");
         }
         return response.getContentAsString();
+    }
+
+    /** The node answered, and not with success (as opposed to a node that could not be reached). */
+    static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
+        }
     }
 
     @Override

@@ -57,8 +57,8 @@ final class RoleManager implements AutoCloseable {
     private final Runnable onLeaseLost = this::wakeUp;
     private volatile HeldLease held;
     private volatile ReplicationServer server;
-    /** Built by {@link #prepareAdopt()} for a handoff this node is the target of. */
-    private ReplicationServer prepared;
+    /** The server of a role just handed off: its streams carry the last transactions to the target. */
+    private ReplicationServer draining;
     private volatile ReplicationClient client;
     private volatile PrimaryInfo followed;
     private volatile boolean closed;
@@ -330,8 +330,15 @@ final class RoleManager implements AutoCloseable {
         HeldLease was = held;
         held = null;
         was.stop();
-        endStreams();
+        closeServer();
         return was;
+    }
+
+    private void closeServer() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
     }
 
     /** The primary this node follows, or null. */
@@ -369,6 +376,8 @@ final class RoleManager implements AutoCloseable {
         Grant moved = lease.handOff(current.grant(), target);
         held = null;
         current.stop();
+        draining = server;
+        server = null;
         if (moved == null) {
             endStreams();
             throw new IOException("the lease was lost during the handoff");
@@ -380,10 +389,28 @@ final class RoleManager implements AutoCloseable {
 
     /** Ends the streams of a primary role handed off. */
     synchronized void endStreams() {
-        if (held == null && server != null) {
-            server.close();
-            server = null;
+        if (draining != null) {
+            draining.close();
+            draining = null;
         }
+    }
+
+    /**
+     * Takes back a lease handed to a target that answered that it did not take the role: moved
+     * only if nobody changed it since, so this node is primary again (at a new epoch) at once
+     * instead of the cluster waiting a TTL for an election.
+     */
+    synchronized void takeBack(Grant handedOver) throws IOException {
+        long sent = System.nanoTime();
+        Grant back = lease.handOff(handedOver, self);
+        if (back == null) {
+            throw new IOException("the lease handed over changed meanwhile");
+        }
+        newestEpoch = Math.max(newestEpoch, back.epoch());
+        stopFollowing();
+        server = servers.apply(back.epoch());
+        held = HeldLease.keep(lease, back, sent, onLeaseLost, leaseTimers);
+        LOG.info("took the primary role back (epoch {})", back.epoch());
     }
 
     /**
@@ -392,8 +419,8 @@ final class RoleManager implements AutoCloseable {
      * lambda linkage: 4–9 ms measured) is not inside the freeze.
      */
     synchronized void prepareAdopt() {
-        if (held == null && prepared == null) {
-            prepared = servers.apply(0);
+        if (held == null) {
+            servers.apply(0);
             HeldLease.keep(lease, new Grant("0", 0, lease.ttl()), System.nanoTime(), onLeaseLost, leaseTimers).stop();
         }
     }
@@ -422,8 +449,7 @@ final class RoleManager implements AutoCloseable {
         client = null;
         followed = null;
         newestEpoch = Math.max(newestEpoch, grant.epoch());
-        server = prepared != null ? prepared.epoch(grant.epoch()) : servers.apply(grant.epoch());
-        prepared = null;
+        server = servers.apply(grant.epoch());
         held = adopted;
         LOG.info("became primary by handoff ({} lease, epoch {})", lease.type(), grant.epoch());
         if (old != null) {
@@ -477,10 +503,8 @@ final class RoleManager implements AutoCloseable {
         }
         synchronized (this) {
             stopFollowing();
-            if (server != null) {
-                server.close();
-                server = null;
-            }
+            closeServer();
+            endStreams();
             if (held != null) {
                 held.close();
                 held = null;

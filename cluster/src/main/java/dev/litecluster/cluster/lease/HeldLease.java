@@ -55,6 +55,7 @@ public final class HeldLease implements AutoCloseable {
             return t;
         });
         timers.prestartAllCoreThreads(); // the pool would start them on first use
+        timers.setRemoveOnCancelPolicy(true);
         return timers;
     }
 
@@ -140,18 +141,19 @@ public final class HeldLease implements AutoCloseable {
         }
         lost = true;
         LOG.warn("lost the primary lease (epoch {}): {}", grant.epoch(), why);
-        cancelTimers(false);
+        cancelTimers();
         onLost.run();
     }
 
     /** Stops renewing without releasing (a handoff passes the lease on, or the process is going down hard). */
     public synchronized void stop() {
         closed = true;
-        cancelTimers(true);
+        cancelTimers();
     }
 
-    private void cancelTimers(boolean interruptRenewal) {
-        renewing.cancel(interruptRenewal);
+    /** Not interrupting a renewal under way: the pool's threads are shared, and it sees {@code closed} when it ends. */
+    private void cancelTimers() {
+        renewing.cancel(false);
         checking.cancel(false);
     }
 
