@@ -450,8 +450,14 @@ public final class Database implements Closeable {
         }
         LtxHeader first = headers.getFirst();
         LtxHeader last = headers.getLast();
+        // The marker names the batch's first record from before the log holds it until the database
+        // file has it all: a crash in between leaves recovery to write every record of the log from
+        // there on into the file (one the log lacks never reached the file).
+        applying.set(first.maxTxid());
         if (first.isSnapshot()) {
             log.truncateAfter(0);
+        } else if (log.lastTxid() > txid) {
+            log.truncateAfter(txid); // left by a batch whose write into the database failed: it comes again
         }
         for (int i = 0; i < records.size(); i++) {
             TxLog.Append out = log.append(headers.get(i).maxTxid());
@@ -461,28 +467,18 @@ public final class Database implements Closeable {
             out.commit();
         }
         log.sync();
-        // The marker names the first record of the batch: recovery writes them all again after a crash.
-        applying.set(headers.getFirst().maxTxid());
-        PageChecksums next = first.isSnapshot() || first.pageSize() != pageSize ? new PageChecksums() : sums.copy();
-        next.resize(last.commit());
-        writer.write(first.pageSize(), last.commit(), consumer -> {
-            byte[] buffer = new byte[first.pageSize()];
-            BitSet written = new BitSet();
-            // Newest record first, so only a page's last version is written. A page a record dropped
-            // (shrink) and a later one brought back is in that later record: growth carries every new page.
-            for (int i = records.size() - 1; i >= 0; i--) {
-                try (InputStream in = new BufferedInputStream(records.get(i).open())) {
-                    LtxDecoder decoder = new LtxDecoder(in);
-                    for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
-                        if (p <= last.commit() && !written.get(p)) {
-                            written.set(p);
-                            next.set(p, Checksums.page(p, buffer, 0, buffer.length));
-                            consumer.accept(p, buffer);
-                        }
-                    }
-                }
-            }
-        });
+        boolean fresh = first.isSnapshot() || first.pageSize() != pageSize;
+        PageChecksums next = fresh ? new PageChecksums() : sums;
+        // Changed in place (a copy costs O(database pages) per batch), and undone if the write fails.
+        next.recordChanges();
+        boolean written = false;
+        try {
+            next.resize(last.commit());
+            writeReplicated(records, first.pageSize(), last.commit(), next, writer);
+            written = true;
+        } finally {
+            next.endChanges(written);
+        }
         sums = next;
         pageSize = first.pageSize();
         txid = last.maxTxid();
@@ -493,6 +489,29 @@ public final class Database implements Closeable {
             throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(
                     txid, sums.checksum(), expectedChecksum));
         }
+    }
+
+    /** Writes the newest version of every page of {@code records} (a verified batch) through {@code writer}. */
+    private static void writeReplicated(List<? extends StagedRecord> records, int pageSize, int commit, PageChecksums sums,
+                                        ReplicaWriter writer) throws IOException {
+        writer.write(pageSize, commit, consumer -> {
+            byte[] buffer = new byte[pageSize];
+            BitSet written = new BitSet();
+            // Newest record first, so only a page's last version is written. A page a record dropped
+            // (shrink) and a later one brought back is in that later record: growth carries every new page.
+            for (int i = records.size() - 1; i >= 0; i--) {
+                try (InputStream in = new BufferedInputStream(records.get(i).open())) {
+                    LtxDecoder decoder = new LtxDecoder(in);
+                    for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
+                        if (p <= commit && !written.get(p)) {
+                            written.set(p);
+                            sums.set(p, Checksums.page(p, buffer, 0, buffer.length));
+                            consumer.accept(p, buffer);
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /** Persists the checksum state so the next start replays only newer records. */

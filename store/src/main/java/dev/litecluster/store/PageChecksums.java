@@ -12,6 +12,14 @@ public final class PageChecksums {
     private long[] sums;
     private int pages;
     private long checksum = Checksums.EMPTY;
+    /**
+     * While changes are recorded: (index, old checksum) pairs of every entry changed, in order, and
+     * the size and database checksum to go back to; null otherwise.
+     */
+    private long[] undo;
+    private int undoLength;
+    private int undoPages;
+    private long undoChecksum;
 
     public PageChecksums() {
         this(new long[0], 0);
@@ -45,6 +53,7 @@ public final class PageChecksums {
             resize(pgno);
         }
         long old = sums[pgno - 1];
+        remember(pgno - 1);
         sums[pgno - 1] = sum;
         checksum = Checksums.EMPTY | (checksum ^ old ^ sum);
     }
@@ -53,6 +62,7 @@ public final class PageChecksums {
     public void resize(int newPages) {
         for (int p = newPages; p < pages; p++) {
             checksum = Checksums.EMPTY | (checksum ^ sums[p]);
+            remember(p);
             sums[p] = 0;
         }
         if (newPages > sums.length) {
@@ -61,11 +71,38 @@ public final class PageChecksums {
         pages = newPages;
     }
 
+    /** From now on remembers what changes, until {@link #endChanges}, which can undo it. */
+    public void recordChanges() {
+        undo = new long[32];
+        undoLength = 0;
+        undoPages = pages;
+        undoChecksum = checksum;
+    }
+
+    /** Stops recording; unless {@code keep}, first puts back every entry, the size and the checksum as they were. */
+    public void endChanges(boolean keep) {
+        if (!keep) {
+            for (int i = undoLength - 2; i >= 0; i -= 2) {
+                sums[(int) undo[i]] = undo[i + 1];
+            }
+            pages = undoPages;
+            checksum = undoChecksum;
+        }
+        undo = null;
+    }
+
+    private void remember(int index) {
+        if (undo != null) {
+            if (undoLength == undo.length) {
+                undo = Arrays.copyOf(undo, undoLength * 2);
+            }
+            undo[undoLength++] = index;
+            undo[undoLength++] = sums[index];
+        }
+    }
+
     long[] raw() {
         return sums;
     }
 
-    public PageChecksums copy() {
-        return new PageChecksums(Arrays.copyOf(sums, pages), pages);
-    }
 }

@@ -10,10 +10,12 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class TxLogTest {
     @TempDir
@@ -242,6 +244,8 @@ class TxLogTest {
         TxLog crashed = TxLog.open(dir);
         append(crashed, 1, "first");
         crashed.sync();
+        await("zeros written ahead after the sync").atMost(Duration.ofSeconds(10))
+                .until(() -> Files.size(onlySegment()) > TxLog.RESERVE);
         long end = Files.size(onlySegment()) - TxLog.RESERVE;
         assertThat(end).as("data before the zeros").isPositive();
         append(crashed, 2, "second, written over the zeros");
