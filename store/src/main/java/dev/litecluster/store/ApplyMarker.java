@@ -10,15 +10,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Names the first TXID of the replicated batch being written into a database file, so that after a
- * crash recovery writes the batch again ({@link DatabaseFiles#applying()}). The file stays and is
- * written over in place — 20 decimal digits and a newline, all zeros when no batch is being
- * written: creating and deleting it for every batch cost two metadata changes that every
- * following fsync on the filesystem had to commit.
+ * Names the first replicated TXID whose pages may not be durable in the database file yet
+ * ({@link DatabaseFiles#applying()}): after a crash, recovery writes the records from there on again
+ * from the log. It is set, and synced, before a batch is written into the file when nothing is named;
+ * it moves on only after the database file was synced (a second or so later, off the apply path), so
+ * a power loss that keeps the log but not the pages the OS had not written yet is repaired too. The
+ * file stays and is written over in place — 20 decimal digits and a newline, all zeros when nothing
+ * is pending: creating and deleting it cost two metadata changes that every following fsync on the
+ * filesystem had to commit.
  */
 final class ApplyMarker implements Closeable {
     private final Path file;
     private FileChannel channel;
+    /** What the file names (0: nothing pending); this process starts after recovery, with nothing. */
+    private long from;
+    private long namedAtNanos;
 
     ApplyMarker(Path file) {
         this.file = file;
@@ -37,14 +43,33 @@ final class ApplyMarker implements Closeable {
         }
     }
 
-    /** A batch from {@code txid} is about to be written into the database file. */
-    void set(long txid) throws IOException {
-        write(txid);
+    /** Records from {@code txid} on are about to be written into the database file. */
+    void cover(long txid) throws IOException {
+        if (from == 0) {
+            write(txid);
+            channel.force(false); // durable before any page of the batch can reach the disk
+            from = txid;
+            namedAtNanos = System.nanoTime();
+        }
     }
 
-    /** The batch is written. */
-    void clear() throws IOException {
-        write(0);
+    /** Something is named, since longer than {@code nanos}. */
+    boolean pendingLongerThan(long nanos) {
+        return from != 0 && System.nanoTime() - namedAtNanos > nanos;
+    }
+
+    /**
+     * The database file was synced holding everything up to {@code synced}; {@code applied} is the
+     * newest TXID now. Not synced itself: a crash that loses this write leaves an earlier TXID named,
+     * and recovery writes a few more records again.
+     */
+    void synced(long synced, long applied) throws IOException {
+        long next = applied > synced ? synced + 1 : 0;
+        if (from != 0 && next != from) {
+            write(next);
+            from = next;
+            namedAtNanos = System.nanoTime();
+        }
     }
 
     private void write(long txid) throws IOException {

@@ -9,6 +9,8 @@ import dev.litecluster.ltx.PageCompression;
 import dev.litecluster.ltx.Position;
 import dev.litecluster.store.sqlite.DatabaseHeader;
 import dev.litecluster.store.sqlite.WalFollower;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedInputStream;
 import java.io.Closeable;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -32,9 +35,14 @@ import java.util.List;
 public final class Database implements Closeable {
     /** Database-file writes are tracked in units of the smallest page size; page size is known only at commit. */
     private static final int UNIT_SHIFT = 9;
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    /** How long replicated pages stay unsynced in the database file, named by the apply marker. */
+    private static final long FLUSH_APPLIED_AFTER_NANOS = 1_000_000_000L;
 
     private final DatabaseFiles files;
     private final ApplyMarker applying;
+    /** A {@link #flushApplied()} is queued or running. */
+    private boolean flushing;
     private final long nodeId;
     private final TxLog log;
     private final StateFile stateFile;
@@ -450,10 +458,9 @@ public final class Database implements Closeable {
         }
         LtxHeader first = headers.getFirst();
         LtxHeader last = headers.getLast();
-        // The marker names the batch's first record from before the log holds it until the database
-        // file has it all: a crash in between leaves recovery to write every record of the log from
-        // there on into the file (one the log lacks never reached the file).
-        applying.set(first.maxTxid());
+        // Named before the log holds the batch: a crash from here on leaves recovery to write every
+        // record of the log from the marker on into the file (one the log lacks never reached the file).
+        applying.cover(first.maxTxid());
         if (first.isSnapshot()) {
             log.truncateAfter(0);
         } else if (log.lastTxid() > txid) {
@@ -483,11 +490,40 @@ public final class Database implements Closeable {
         pageSize = first.pageSize();
         txid = last.maxTxid();
         publishPosition();
-        applying.clear();
         changes.run();
+        if (!flushing && applying.pendingLongerThan(FLUSH_APPLIED_AFTER_NANOS)) {
+            flushing = true;
+            TxLog.SYNCS.execute(this::flushApplied);
+        }
         if (sums.checksum() != expectedChecksum) {
             throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(
                     txid, sums.checksum(), expectedChecksum));
+        }
+    }
+
+    /**
+     * Syncs the database file of a replica and moves the apply marker past what it then held; on a
+     * thread of its own, about a second after a batch was first written unsynced.
+     */
+    private void flushApplied() {
+        try {
+            long held;
+            synchronized (this) {
+                held = txid;
+            }
+            db.force(false);
+            synchronized (this) {
+                applying.synced(held, txid);
+            }
+        } catch (ClosedChannelException e) {
+            // closed meanwhile: close() synced it
+        } catch (IOException e) {
+            LOG.warn("database {}: could not sync the replicated pages ({}); recovery writes them again after a crash",
+                    name(), e.getMessage());
+        } finally {
+            synchronized (this) {
+                flushing = false;
+            }
         }
     }
 
@@ -525,6 +561,10 @@ public final class Database implements Closeable {
         try {
             if (txid > 0) {
                 saveState();
+            }
+            if (applying.pendingLongerThan(0)) {
+                db.force(false);
+                applying.synced(txid, txid);
             }
         } finally {
             log.close();

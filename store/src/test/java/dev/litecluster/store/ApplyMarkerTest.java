@@ -15,16 +15,22 @@ class ApplyMarkerTest {
     Path dir;
 
     @Test
-    void namesTheBatchBeingWrittenAndNothingOnceItIsDone() throws IOException {
+    void namesTheFirstTxidNotYetSyncedInTheDatabaseFile() throws IOException {
         Path file = dir.resolve("applying");
         assertThat(ApplyMarker.read(file)).isZero();
         try (ApplyMarker marker = new ApplyMarker(file)) {
-            marker.set(1234567);
-            assertThat(ApplyMarker.read(file)).isEqualTo(1234567);
-            marker.clear();
+            marker.cover(100);
+            assertThat(ApplyMarker.read(file)).isEqualTo(100);
+            marker.cover(101);
+            assertThat(ApplyMarker.read(file)).as("an earlier batch is still not synced").isEqualTo(100);
+            marker.synced(101, 103);
+            assertThat(ApplyMarker.read(file)).as("synced through 101, 102 and 103 applied since").isEqualTo(102);
+            marker.synced(103, 103);
             assertThat(ApplyMarker.read(file)).isZero();
-            marker.set(Long.MAX_VALUE);
+            assertThat(marker.pendingLongerThan(0)).isFalse();
+            marker.cover(Long.MAX_VALUE);
             assertThat(ApplyMarker.read(file)).isEqualTo(Long.MAX_VALUE);
+            assertThat(marker.pendingLongerThan(0)).isTrue();
         }
     }
 

@@ -3,6 +3,8 @@ package dev.litecluster.cli.cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -34,6 +36,23 @@ class ReplicaRecoveryTest {
             writer.await(Duration.ofSeconds(60));
             cluster.assertAllEqual(Bank.DB, Duration.ofSeconds(60));
             assertThat(cluster.snapshotsSentTo(replica, mark)).as(cluster.primary().logText()).isZero();
+
+            // A batch more than a second after the first one written unsynced syncs the replica's
+            // database file; then the apply marker (what recovery writes again) names nothing.
+            bank.sqliteWriter(cluster.primary(), 1, 7).await(Duration.ofSeconds(30));
+            Thread.sleep(1_200);
+            bank.sqliteWriter(cluster.primary(), 1, 8).await(Duration.ofSeconds(30));
+            Path marker = replica.data().resolve("dbs").resolve(Bank.DB).resolve("applying");
+            cluster.await("the replica syncing its database file and clearing the apply marker", Duration.ofSeconds(10),
+                    () -> markerCleared(marker));
+        }
+    }
+
+    private static boolean markerCleared(Path marker) {
+        try {
+            return Files.readString(marker).strip().matches("0+");
+        } catch (IOException e) {
+            return false;
         }
     }
 
