@@ -2,11 +2,11 @@ package dev.litecluster.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.litecluster.cluster.NodeApi;
 import dev.litecluster.cluster.NodeStatus;
 import dev.litecluster.cluster.PeerStatus;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,10 +112,7 @@ final class Members implements AutoCloseable {
     private NodeStatus status(String url) {
         try {
             var request = http.newRequest(url + "/status").timeout(ASK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            if (secret != null && !secret.isEmpty()) {
-                request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
-            }
-            ContentResponse response = request.send();
+            ContentResponse response = NodeApi.authorize(request, secret).send();
             return response.getStatus() == 200 ? JSON.readValue(response.getContent(), NodeStatus.class) : null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

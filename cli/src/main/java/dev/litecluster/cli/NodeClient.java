@@ -1,5 +1,6 @@
 package dev.litecluster.cli;
 
+import dev.litecluster.cluster.NodeApi;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -7,7 +8,6 @@ import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.PathRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 
 import java.io.IOException;
@@ -35,11 +35,7 @@ final class NodeClient implements AutoCloseable {
     }
 
     private Request request(HttpMethod method, String path) {
-        Request request = http.newRequest(base + path).method(method).timeout(10, TimeUnit.MINUTES);
-        if (secret != null && !secret.isEmpty()) {
-            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
-        }
-        return request;
+        return NodeApi.authorize(http.newRequest(base + path).method(method).timeout(10, TimeUnit.MINUTES), secret);
     }
 
     String get(String path) throws IOException {
