@@ -2,10 +2,8 @@ package dev.litecluster.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.litecluster.cluster.NodeApi;
 import dev.litecluster.cluster.NodeStatus;
 import dev.litecluster.cluster.PeerStatus;
-import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,12 +12,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The other nodes of the cluster, as this node last heard of them: their node API URLs, learned
@@ -32,7 +30,7 @@ final class Members implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Members.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A member that does not answer this fast is treated as unreachable. */
-    private static final long ASK_TIMEOUT_MILLIS = 500;
+    private static final Duration ASK_TIMEOUT = Duration.ofMillis(500);
 
     private final Path file;
     private final String self;
@@ -110,15 +108,10 @@ final class Members implements AutoCloseable {
 
     /** A node's {@code /status}, or null when it does not answer in time. */
     private NodeStatus status(String url) {
-        try {
-            var request = http.newRequest(url + "/status").timeout(ASK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            ContentResponse response = NodeApi.authorize(request, secret).send();
-            return response.getStatus() == 200 ? JSON.readValue(response.getContent(), NodeStatus.class) : null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (Exception e) {
-            return null; // unreachable, or not a node: it cannot be primary now either
+        try (NodeClient node = new NodeClient(http, url, secret)) {
+            return node.status(ASK_TIMEOUT);
+        } catch (IOException | RuntimeException e) {
+            return null; // unreachable, refused, or not a node: it cannot be primary now either
         }
     }
 
