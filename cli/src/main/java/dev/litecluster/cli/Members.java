@@ -18,6 +18,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The other nodes of the cluster, as this node last heard of them: their node API URLs, learned
@@ -83,16 +87,20 @@ final class Members implements AutoCloseable {
 
     /**
      * The reachable candidates that have a newer transaction than {@code ours} (TXID per database)
-     * in some database, each as {@code "name (db txid N)"}.
+     * in some database, each as {@code "name (db txid N)"}, in the order of their URLs. Every member
+     * is asked at once, and all have the same {@link #ASK_TIMEOUT} to answer: a dead one (the old
+     * primary, after a crash) costs the wait once, not once for each.
      */
     List<String> fresherCandidates(Map<String, Long> ours) {
-        List<String> fresher = new ArrayList<>();
         List<String> known;
         synchronized (this) {
             known = List.copyOf(urls);
         }
-        for (String url : known) {
-            NodeStatus status = status(url);
+        long deadline = System.nanoTime() + ASK_TIMEOUT.toNanos();
+        List<CompletableFuture<NodeStatus>> asked = known.stream().map(this::askStatus).toList();
+        List<String> fresher = new ArrayList<>();
+        for (CompletableFuture<NodeStatus> answer : asked) {
+            NodeStatus status = answered(answer, deadline);
             if (status == null || !status.candidate()) {
                 continue;
             }
@@ -104,6 +112,27 @@ final class Members implements AutoCloseable {
             }
         }
         return fresher;
+    }
+
+    /** Asks a node's {@code /status}: completes with it, or with null when it does not answer in time. */
+    private CompletableFuture<NodeStatus> askStatus(String url) {
+        try (NodeClient node = new NodeClient(http, url, secret)) {
+            return node.askStatus(ASK_TIMEOUT).exceptionally(failure -> null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(null); // not a URL: it cannot be primary now either
+        }
+    }
+
+    /** What {@code answer} completed with by {@code deadline} ({@link System#nanoTime()}), else null. */
+    private static NodeStatus answered(CompletableFuture<NodeStatus> answer, long deadline) {
+        try {
+            return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return answer.getNow(null);
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
     }
 
     /** A node's {@code /status}, or null when it does not answer in time. */

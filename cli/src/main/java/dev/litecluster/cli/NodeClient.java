@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.cluster.NodeApi;
 import dev.litecluster.cluster.NodeStatus;
 import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A client of one node's HTTP API; failures are {@link IOException}s with a one-line message. */
@@ -69,7 +71,33 @@ final class NodeClient implements AutoCloseable {
 
     /** The node's {@code GET /status}, answered within {@code timeout}. */
     NodeStatus status(Duration timeout) throws IOException {
-        ContentResponse response = send(request(HttpMethod.GET, "/status").timeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        return status(send(statusRequest(timeout)));
+    }
+
+    /**
+     * Asks for the node's {@code GET /status} without waiting for the answer: completes with it within
+     * {@code timeout}, or exceptionally with the {@link IOException} {@link #status(Duration)} would throw.
+     */
+    CompletableFuture<NodeStatus> askStatus(Duration timeout) {
+        CompletableFuture<NodeStatus> status = new CompletableFuture<>();
+        new CompletableResponseListener(statusRequest(timeout)).send().whenComplete((response, failure) -> {
+            try {
+                if (failure != null) {
+                    throw unreachable(failure);
+                }
+                status.complete(status(response));
+            } catch (IOException e) {
+                status.completeExceptionally(e);
+            }
+        });
+        return status;
+    }
+
+    private Request statusRequest(Duration timeout) {
+        return request(HttpMethod.GET, "/status").timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static NodeStatus status(ContentResponse response) throws IOException {
         return JSON.readValue(succeeded(response).getContent(), NodeStatus.class);
     }
 
@@ -118,7 +146,7 @@ final class NodeClient implements AutoCloseable {
         }
     }
 
-    private IOException unreachable(Exception e) {
+    private IOException unreachable(Throwable e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         return new IOException("cannot reach the node at " + base + ": " + cause.getMessage());
     }
