@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.cluster.NodeStatus;
 import dev.litecluster.cluster.PeerStatus;
-import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,12 +12,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The other nodes of the cluster, as this node last heard of them: their node API URLs, learned
@@ -32,7 +34,7 @@ final class Members implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Members.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A member that does not answer this fast is treated as unreachable. */
-    private static final long ASK_TIMEOUT_MILLIS = 500;
+    private static final Duration ASK_TIMEOUT = Duration.ofMillis(500);
 
     private final Path file;
     private final String self;
@@ -85,16 +87,20 @@ final class Members implements AutoCloseable {
 
     /**
      * The reachable candidates that have a newer transaction than {@code ours} (TXID per database)
-     * in some database, each as {@code "name (db txid N)"}.
+     * in some database, each as {@code "name (db txid N)"}, in the order of their URLs. Every member
+     * is asked at once, and all have the same {@link #ASK_TIMEOUT} to answer: a dead one (the old
+     * primary, after a crash) costs the wait once, not once for each.
      */
     List<String> fresherCandidates(Map<String, Long> ours) {
-        List<String> fresher = new ArrayList<>();
         List<String> known;
         synchronized (this) {
             known = List.copyOf(urls);
         }
-        for (String url : known) {
-            NodeStatus status = status(url);
+        long deadline = System.nanoTime() + ASK_TIMEOUT.toNanos();
+        List<CompletableFuture<NodeStatus>> asked = known.stream().map(this::askStatus).toList();
+        List<String> fresher = new ArrayList<>();
+        for (CompletableFuture<NodeStatus> answer : asked) {
+            NodeStatus status = answered(answer, deadline);
             if (status == null || !status.candidate()) {
                 continue;
             }
@@ -108,20 +114,33 @@ final class Members implements AutoCloseable {
         return fresher;
     }
 
-    /** A node's {@code /status}, or null when it does not answer in time. */
-    private NodeStatus status(String url) {
+    /** Asks a node's {@code /status}: completes with it, or with null when it does not answer in time. */
+    private CompletableFuture<NodeStatus> askStatus(String url) {
+        try (NodeClient node = new NodeClient(http, url, secret)) {
+            return node.askStatus(ASK_TIMEOUT).exceptionally(failure -> null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(null); // not a URL: it cannot be primary now either
+        }
+    }
+
+    /** What {@code answer} completed with by {@code deadline} ({@link System#nanoTime()}), else null. */
+    private static NodeStatus answered(CompletableFuture<NodeStatus> answer, long deadline) {
         try {
-            var request = http.newRequest(url + "/status").timeout(ASK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            if (secret != null && !secret.isEmpty()) {
-                request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
-            }
-            ContentResponse response = request.send();
-            return response.getStatus() == 200 ? JSON.readValue(response.getContent(), NodeStatus.class) : null;
+            return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return answer.getNow(null);
+        } catch (ExecutionException | TimeoutException e) {
             return null;
-        } catch (Exception e) {
-            return null; // unreachable, or not a node: it cannot be primary now either
+        }
+    }
+
+    /** A node's {@code /status}, or null when it does not answer in time. */
+    private NodeStatus status(String url) {
+        try (NodeClient node = new NodeClient(http, url, secret)) {
+            return node.status(ASK_TIMEOUT);
+        } catch (IOException | RuntimeException e) {
+            return null; // unreachable, refused, or not a node: it cannot be primary now either
         }
     }
 

@@ -66,7 +66,7 @@ final class RoleManager implements AutoCloseable {
     private long newestEpoch;
     /** When this node was last primary or connected to one (0: not since it started). */
     private long inSyncAt;
-    /** When this node first saw no primary (0: there is one). */
+    /** When this node first saw no primary (0: there is one). Written and read only by the thread that ticks. */
     private long noPrimarySince;
     private String lastProblem;
     private boolean waitLogged;
@@ -201,8 +201,9 @@ final class RoleManager implements AutoCloseable {
     }
 
     /**
-     * One decision. The lease service is asked before this object's lock is taken: a slow answer
-     * (the service busy committing a handoff's transaction) must not hold up {@link #adopt}.
+     * One decision. The lease service, and the other members when there is no primary, are asked
+     * before this object's lock is taken: a slow answer (the service busy committing a handoff's
+     * transaction, a dead member) must not hold up {@link #adopt}.
      */
     private void tick() {
         if (closed) {
@@ -210,24 +211,43 @@ final class RoleManager implements AutoCloseable {
         }
         boolean asked = held == null;
         PrimaryInfo primary = null;
-        if (asked) {
-            try {
+        long now;
+        List<String> fresher = List.of();
+        try {
+            if (asked) {
                 primary = lease.primary();
-            } catch (IOException | RuntimeException e) {
-                problem(e);
-                return;
             }
+            now = System.nanoTime();
+            if (asked && primary == null && candidate) {
+                fresher = fresherCandidates(now);
+            }
+        } catch (IOException | RuntimeException e) {
+            problem(e);
+            return;
         }
-        decide(asked, primary);
+        decide(asked, primary, now, fresher);
     }
 
-    /** Acts on the lease's {@code primary}, read just before unless this node held the lease then ({@code asked} false). */
-    private synchronized void decide(boolean asked, PrimaryInfo primary) {
+    /**
+     * The reachable candidates with newer data, for {@link #caughtUp}; none are asked once this node
+     * has left them the lease for {@link #DEFER_WAITS} catch-up waits, counted from when it first saw
+     * no primary ({@code now} if that is this tick) as {@link #decide} counts it.
+     */
+    private List<String> fresherCandidates(long now) {
+        long since = noPrimarySince != 0 ? noPrimarySince : now;
+        boolean stopDeferring = now - since >= DEFER_WAITS * catchUpWaitNanos;
+        return stopDeferring ? List.of() : members.fresherCandidates(positions.get());
+    }
+
+    /**
+     * Acts on the lease's {@code primary}, read just before {@code now} unless this node held the
+     * lease then ({@code asked} false); {@code fresher}: the candidates with newer data, asked since.
+     */
+    private synchronized void decide(boolean asked, PrimaryInfo primary, long now, List<String> fresher) {
         if (closed) {
             return;
         }
         try {
-            long now = System.nanoTime();
             if (held != null) {
                 inSyncAt = now;
                 if (!held.isValid()) {
@@ -247,7 +267,7 @@ final class RoleManager implements AutoCloseable {
             }
             noPrimarySince = primary != null ? 0 : noPrimarySince != 0 ? noPrimarySince : now;
             if (primary == null) {
-                if (candidate && caughtUp(now)) {
+                if (candidate && caughtUp(now, fresher)) {
                     promote();
                 }
             } else if (!self.sameNode(primary) && primary.epoch() >= newestEpoch
@@ -277,14 +297,13 @@ final class RoleManager implements AutoCloseable {
      * what the others have, up to the replication lag) or no node has taken the lease for the
      * catch-up wait (a fresher node is not coming: what there is must do). A node that starts with old data therefore does not win
      * against one that has more — the Fly autostop hazard, where a stale machine took the lease and
-     * newer data was discarded.
+     * newer data was discarded. {@code fresher}: those candidates, asked by {@link #fresherCandidates}.
      */
-    private boolean caughtUp(long now) {
+    private boolean caughtUp(long now, List<String> fresher) {
         boolean waited = now - noPrimarySince >= catchUpWaitNanos;
         // A fresher candidate that can be reached will take the lease when its own wait ends; only if it
-        // has not after several waits (it may be cut off from the lease service) does this node go ahead.
-        boolean stopDeferring = now - noPrimarySince >= DEFER_WAITS * catchUpWaitNanos;
-        List<String> fresher = stopDeferring ? List.of() : members.fresherCandidates(positions.get());
+        // has not after several waits (it may be cut off from the lease service) does this node go ahead:
+        // fresherCandidates asks none then.
         if (!fresher.isEmpty()) {
             if (!fresher.equals(deferredTo)) {
                 LOG.info("no primary; leaving the lease to candidates with newer data for up to {} ms: {}",

@@ -1,6 +1,5 @@
 package dev.litecluster.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.litecluster.cluster.NodeStatus;
 import dev.litecluster.cluster.PeerStatus;
 import dev.litecluster.ltx.Position;
@@ -19,7 +18,7 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         return ClientCommands.run(() -> {
             try (NodeClient client = target.client()) {
-                NodeStatus status = new ObjectMapper().readValue(client.get("/status"), NodeStatus.class);
+                NodeStatus status = client.status();
                 if (status.clusterId() != null) {
                     System.out.println("cluster " + status.clusterId());
                 }

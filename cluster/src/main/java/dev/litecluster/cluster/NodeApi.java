@@ -123,7 +123,22 @@ public final class NodeApi implements AutoCloseable {
         }
         String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(given, ("Bearer " + secret).getBytes(StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(given, bearer(secret).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Makes {@code request} (to another node's API) carry the cluster secret as {@link #authorized}
+     * expects it; a null or empty {@code secret} (an open API) adds nothing. Returns the request.
+     */
+    public static org.eclipse.jetty.client.Request authorize(org.eclipse.jetty.client.Request request, String secret) {
+        if (secret != null && !secret.isEmpty()) {
+            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, bearer(secret)));
+        }
+        return request;
+    }
+
+    private static String bearer(String secret) {
+        return "Bearer " + secret;
     }
 
     /** Sends a plain-text reply. */

@@ -322,7 +322,7 @@ public final class ReplicationClient implements AutoCloseable {
     private Request authorized(HttpMethod method, String path) {
         Request request = http.newRequest(primaryUrl + path).method(method);
         if (secret != null && !secret.isEmpty()) {
-            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + secret));
+            NodeApi.authorize(request, secret);
         }
         return request;
     }

@@ -2,11 +2,21 @@ package dev.litecluster.cli.cluster;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,12 +26,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * caught-up candidate, and {@code lease.promote} makes a restarted candidate take over once it has
  * caught up. In each, every write SQLite acknowledged is in the final database on every node; the
  * writer, following the primary, sees no error but SQLITE_BUSY retries and read-only refusals on
- * the node that just stopped being primary.
+ * the node that just stopped being primary. A target that refuses the role once writes are frozen
+ * leaves it with the primary at once.
  */
 class HandoffTest extends EtcdLeaseTest {
     /** Long enough that an election after a lease expiry cannot be mistaken for a handoff. */
     private static final Duration TTL = Duration.ofSeconds(10);
-
 
     @Test
     void handoffToANamedReplicaDuringWritesLosesNoAcknowledgedTransaction() throws Exception {
@@ -92,6 +102,120 @@ class HandoffTest extends EtcdLeaseTest {
                 awaitWritesOn(writer, promoted, before);
             }
             assertNoAcknowledgedWriteLost(cluster, primary, writer.acks());
+        }
+    }
+
+    /**
+     * The target says it is caught up, then cannot apply the last transaction within its catch-up wait
+     * once writes are frozen and the lease was moved to it: a read transaction on the target holds the
+     * SHARED lock its apply needs (rollback journal). It answers the frozen {@code /handoff/ready} with
+     * a refusal; the primary takes the lease back at once (a new epoch) instead of leaving the cluster
+     * without a primary until the lease handed over expires, {@code litecluster handoff} reports the
+     * failure, and writes go on on the old primary. A write transaction open on the primary when the
+     * handoff starts puts a commit between the two ready checks: the freeze waits for it, and it is
+     * committed only once the freeze is seen waiting (a descriptor of the mount's database opened
+     * by the primary's process).
+     */
+    @Test
+    void aTargetThatRefusesTheRoleWhileWritesAreFrozenLeavesItWithThePrimary() throws Exception {
+        Duration ttl = Duration.ofSeconds(30); // a lease handed over and not taken back would leave no primary this long
+        try (LeaseCluster cluster = LeaseCluster.start(root, 3, ttl)) {
+            ClusterNode old = cluster.primaryWithAckTable();
+            ClusterNode target = cluster.nodes().stream().filter(n -> n != old).toList().getLast();
+            List<AckedWriter.Ack> acks = new ArrayList<>();
+            AckedWriter before = new AckedWriter(List.of(old)).start();
+            try (before) {
+                before.awaitAcks(100, Duration.ofSeconds(60));
+            }
+            acks.addAll(before.acks());
+            cluster.awaitConverged(AckedWriter.DB, Duration.ofSeconds(30));
+            int oldMark = old.logMark();
+            long pid = LeaseCluster.pid(old);
+            Path db = old.db(AckedWriter.DB);
+            Set<String> openBefore = descriptorsOn(pid, db);
+            long pendingId = 1_000_000_000L;
+            Path out = root.resolve("handoff.out");
+            Path err = root.resolve("handoff.err");
+            long started;
+            long answered;
+            try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + target.db(AckedWriter.DB));
+                 Connection pending = DriverManager.getConnection("jdbc:sqlite:" + db);
+                 Statement read = reader.createStatement();
+                 Statement write = pending.createStatement()) {
+                reader.setAutoCommit(false);
+                try (ResultSet rows = read.executeQuery("SELECT count(*) FROM acks")) {
+                    assertThat(rows.next()).isTrue(); // the read transaction holds SHARED until it ends
+                }
+                write.execute("PRAGMA busy_timeout = 5000");
+                write.execute("BEGIN IMMEDIATE");
+                write.execute("INSERT INTO acks(id, node) VALUES (" + pendingId + ", '" + old.name() + "')");
+                started = System.nanoTime();
+                Process handoff = new ProcessBuilder(TestCluster.java("64m", "dev.litecluster.cli.Main", "handoff",
+                        "-c", old.config().toString(), "--to", target.name()))
+                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                try {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (openBefore.containsAll(descriptorsOn(pid, db))) {
+                        assertThat(handoff.isAlive()).as("the handoff waits for the open write transaction: %s",
+                                readQuietly(err)).isTrue();
+                        assertThat(System.nanoTime()).as("the handoff froze writes").isLessThan(deadline);
+                        Thread.sleep(2);
+                    }
+                    long committing = System.nanoTime();
+                    write.execute("COMMIT");
+                    acks.add(new AckedWriter.Ack(pendingId, old.name(), committing, System.nanoTime()));
+                    assertThat(handoff.waitFor(40, TimeUnit.SECONDS)).as("handoff command finished").isTrue();
+                    answered = System.nanoTime();
+                } finally {
+                    handoff.destroyForcibly();
+                }
+                String report = Files.readString(err) + Files.readString(out);
+                System.out.println("refused handoff: " + report.strip());
+                assertThat(handoff.exitValue()).as(report).isEqualTo(1);
+                assertThat(report).contains(target.name() + " refused the role, this node keeps it")
+                        .contains("not caught up within");
+                assertThat(LeaseCluster.role(old)).as("primary again as soon as the refusal came").hasValue("primary");
+                reader.commit(); // the target may apply now
+            }
+            long took = TimeUnit.NANOSECONDS.toMillis(answered - started);
+            System.out.println("refused handoff: answered after " + took + " ms, primary again by then");
+            assertThat(took).as("the old primary is primary again well before the %d s TTL", ttl.toSeconds())
+                    .isLessThan(ttl.toMillis() / 2);
+            awaitLogLine(old, oldMark, "took the primary role back");
+            assertThat(cluster.awaitPrimary(Duration.ofSeconds(5))).isEqualTo(old);
+            AckedWriter after = new AckedWriter(List.of(old)).start();
+            try (after) {
+                after.awaitAcks(50, Duration.ofSeconds(60));
+            }
+            acks.addAll(after.acks());
+            assertThat(after.acks()).allMatch(a -> a.node().equals(old.name()));
+            assertNoAcknowledgedWriteLost(cluster, old, acks);
+            assertThat(target.data().resolve("lost")).as("the target diverged in nothing").doesNotExist();
+        }
+    }
+
+    /** The descriptors of process {@code pid} open on {@code file} (read from /proc: asks nothing of the mount). */
+    private static Set<String> descriptorsOn(long pid, Path file) throws IOException {
+        Set<String> found = new HashSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(file)) {
+                        found.add(fd.getFileName().toString());
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return found;
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
         }
     }
 
