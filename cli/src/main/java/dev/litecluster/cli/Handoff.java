@@ -48,6 +48,11 @@ final class Handoff {
     private static final Duration FREEZE_TIMEOUT = Duration.ofSeconds(2);
     /** How long the target may take to have everything, before and during the freeze. */
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How much longer than the target's own wait the primary waits for its answer: a refusal that
+     * arrives after the primary gave up is taken for a lost target, and the lease is not taken back.
+     */
+    private static final Duration ANSWER_MARGIN = Duration.ofSeconds(3);
 
     /**
      * What the primary sends a handoff's target: its cluster and positions ({@code %016x/%016x} per
@@ -152,7 +157,7 @@ final class Handoff {
     }
 
     /** The target answered that it did not take the role: the lease comes back, and writes go on here. */
-    private void takeBack(PeerStatus target, Grant moved, NodeClient.Refused refusal) throws IOException {
+    private void takeBack(PeerStatus target, Grant moved, NodeClient.Refused refusal) throws IOException, ApiException {
         try {
             roles.takeBack(moved);
         } catch (IOException e) {
@@ -161,13 +166,14 @@ final class Handoff {
             throw new IOException(target.node() + " refused the role (" + refusal.getMessage()
                     + ") and the lease could not be taken back: " + e.getMessage());
         }
-        throw new IOException(target.node() + " refused the role, this node keeps it: " + refusal.getMessage());
+        throw new ApiException(HttpStatus.CONFLICT_409, target.node() + " refused the role, this node keeps it: "
+                + refusal.answer());
     }
 
     /** Sends {@code ready} to the target; its lease description once it has the positions (and, when handed over, took the role). */
     private static PrimaryInfo ready(NodeClient client, Ready ready) throws IOException {
         return JSON.readValue(client.post("/handoff/ready", JSON.writeValueAsBytes(ready),
-                CATCH_UP_TIMEOUT.plusSeconds(1)), PrimaryInfo.class);
+                CATCH_UP_TIMEOUT.plus(ANSWER_MARGIN)), PrimaryInfo.class);
     }
 
     private static long millis(long nanos) {

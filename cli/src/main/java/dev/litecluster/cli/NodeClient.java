@@ -158,15 +158,23 @@ final class NodeClient implements AutoCloseable {
     /** {@code response} if it is a success (HTTP 200), else its refusal. */
     private static ContentResponse succeeded(ContentResponse response) throws Refused {
         if (response.getStatus() != 200) {
-            throw new Refused(response.getContentAsString().strip() + " (HTTP " + response.getStatus() + ")");
+            throw new Refused(response.getContentAsString().strip(), response.getStatus());
         }
         return response;
     }
 
     /** The node answered, and not with success (as opposed to a node that could not be reached). */
     static final class Refused extends IOException {
-        Refused(String message) {
-            super(message);
+        private final String answer;
+
+        Refused(String answer, int status) {
+            super(answer + " (HTTP " + status + ")");
+            this.answer = answer;
+        }
+
+        /** What the node answered, without the status. */
+        String answer() {
+            return answer;
         }
     }
 

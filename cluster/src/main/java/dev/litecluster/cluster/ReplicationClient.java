@@ -14,7 +14,6 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -320,11 +319,7 @@ public final class ReplicationClient implements AutoCloseable {
 
     /** A request to the primary carrying the cluster secret. */
     private Request authorized(HttpMethod method, String path) {
-        Request request = http.newRequest(primaryUrl + path).method(method);
-        if (secret != null && !secret.isEmpty()) {
-            NodeApi.authorize(request, secret);
-        }
-        return request;
+        return NodeApi.authorize(http.newRequest(primaryUrl + path).method(method), secret);
     }
 
     /** Logs the recovery from a problem logged before. */
