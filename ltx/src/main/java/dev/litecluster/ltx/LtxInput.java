@@ -11,7 +11,9 @@ import java.io.InputStream;
  */
 final class LtxInput {
     private final InputStream in;
-    private final byte[] buf = new byte[64 * 1024];
+    private static final int MAX_BUFFER = 64 << 10;
+    private static final int MIN_BUFFER = 1 << 10;
+    private final byte[] buf;
     private int pos;
     private int limit;
     private int hashFrom;
@@ -19,8 +21,14 @@ final class LtxInput {
     private long bufferStart;
     private long crc;
 
-    LtxInput(InputStream in) {
+    /**
+     * The buffer is sized to what {@code in} says it holds, when it says (a record in memory: a
+     * replica decodes each one twice, and 64 KiB per decoder was three quarters of its garbage).
+     */
+    LtxInput(InputStream in) throws IOException {
         this.in = in;
+        int available = in.available();
+        this.buf = new byte[available > 0 ? Math.clamp(available, MIN_BUFFER, MAX_BUFFER) : MAX_BUFFER];
     }
 
     long offset() {

@@ -12,7 +12,6 @@ import dev.litecluster.store.sqlite.WalFollower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -438,7 +437,7 @@ public final class Database implements Closeable {
         long post = 0;
         for (StagedRecord record : records) {
             LtxHeader header;
-            try (InputStream in = new BufferedInputStream(record.open())) {
+            try (InputStream in = record.open()) {
                 LtxDecoder decoder = new LtxDecoder(in);
                 header = decoder.header();
                 post = decoder.verify().postApplyChecksum();
@@ -536,7 +535,7 @@ public final class Database implements Closeable {
             // Newest record first, so only a page's last version is written. A page a record dropped
             // (shrink) and a later one brought back is in that later record: growth carries every new page.
             for (int i = records.size() - 1; i >= 0; i--) {
-                try (InputStream in = new BufferedInputStream(records.get(i).open())) {
+                try (InputStream in = records.get(i).open()) {
                     LtxDecoder decoder = new LtxDecoder(in);
                     for (int p = decoder.nextPage(buffer); p != 0; p = decoder.nextPage(buffer)) {
                         if (p <= commit && !written.get(p)) {
