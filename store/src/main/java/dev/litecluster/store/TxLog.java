@@ -43,11 +43,6 @@ public final class TxLog implements Closeable {
     private static final int LENGTH_AT = 4;
     private static final int TXID_AT = 12;
     private static final int CRC_AT = 20;
-    /**
-     * Exists while the log is open: found at open, the last close was a crash, and the last record
-     * is checked against its CRC (a clean start does not read a possibly huge record).
-     */
-    private static final String OPEN_MARKER = "open";
     private static final int MAGIC = 0x4c435232;
     /** "LCR1": the earlier frame, whose u32 length could not hold a record of 4 GiB or more. */
     private static final int OLD_MAGIC = 0x4c435231;
@@ -140,16 +135,14 @@ public final class TxLog implements Closeable {
     /**
      * Opens the log, starting a new segment once the current one reaches {@code segmentLimit} bytes
      * or has been appended to for {@code segmentAge}. Records up to {@code syncedTxid} are known to
-     * have been made durable (the persisted checksum state names it): after a crash, every newer
-     * record is read back and checked — the OS may have written any of them only in part — and the
-     * log ends before the first one that is not intact. Synced ones are trusted (reading back a huge
-     * imported record would take seconds).
+     * have been made durable (the persisted checksum state names it, and a clean close saves it):
+     * every newer record is read back and checked — after a crash the OS may have written any of
+     * them only in part — and the log ends before the first one that is not intact. Synced ones are
+     * trusted (reading back a huge imported record would take seconds).
      */
     static TxLog open(Path dir, long segmentLimit, Duration segmentAge, long syncedTxid) throws IOException {
         Files.createDirectories(dir);
         TxLog log = new TxLog(dir, segmentLimit, segmentAge);
-        Path marker = dir.resolve(OPEN_MARKER);
-        boolean crashed = Files.exists(marker);
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.seg")).sorted().toList();
@@ -162,7 +155,7 @@ public final class TxLog implements Closeable {
             }
             long first = Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
             Segment segment = new Segment(file, first);
-            cut = log.index(segment, crashed, syncedTxid);
+            cut = log.index(segment, syncedTxid);
             if (cut) {
                 LOG.warn("transaction log {}: the records after TXID {} were not intact after a crash (written but not yet"
                         + " synced); the log ends there", dir, segment.firstTxid + segment.count - 1);
@@ -176,14 +169,11 @@ public final class TxLog implements Closeable {
                 log.segments.add(segment);
             }
         }
-        if (!crashed) {
-            Files.createFile(marker);
-        }
         return log;
     }
 
-    /** Indexes {@code segment}, cutting a torn end and, after a crash, unsynced records that are not intact; true if it cut after a crash. */
-    private boolean index(Segment segment, boolean crashed, long syncedTxid) throws IOException {
+    /** Indexes {@code segment}, cutting a torn end and unsynced records that are not intact; true if it cut damage a crash left. */
+    private boolean index(Segment segment, long syncedTxid) throws IOException {
         try (FileChannel in = FileChannel.open(segment.path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = in.size();
             long offset = 0;
@@ -205,15 +195,13 @@ public final class TxLog implements Closeable {
                 offset += FRAME_HEADER + length;
             }
             boolean cut = false;
-            if (crashed) {
-                int firstUnsynced = Math.clamp(syncedTxid + 1 - segment.firstTxid, 0, segment.count);
-                for (int i = firstUnsynced; i < segment.count; i++) {
-                    if (!recordIntact(in, segment.offsets[i])) {
-                        segment.count = i;
-                        offset = segment.offsets[i];
-                        cut = true;
-                        break;
-                    }
+            int firstUnsynced = Math.clamp(syncedTxid + 1 - segment.firstTxid, 0, segment.count);
+            for (int i = firstUnsynced; i < segment.count; i++) {
+                if (!recordIntact(in, segment.offsets[i])) {
+                    segment.count = i;
+                    offset = segment.offsets[i];
+                    cut = true;
+                    break;
                 }
             }
             // Past the last record: nothing, the zeros of the reserve, or what a crash left of an append.
@@ -223,7 +211,7 @@ public final class TxLog implements Closeable {
                 in.force(true);
             }
             segment.end = offset;
-            return crashed && damaged;
+            return damaged;
         }
     }
 
@@ -719,7 +707,6 @@ public final class TxLog implements Closeable {
             forced();
         }
         closeTail();
-        Files.deleteIfExists(dir.resolve(OPEN_MARKER));
     }
 
     private static void readFully(FileChannel in, ByteBuffer buffer, long position) throws IOException {
