@@ -11,7 +11,9 @@ Env: LAG_SECONDS (5), TPS_SECONDS (5), WARMUP_SECONDS (3: writes before each tx/
 JIT compilation of freshly started JVMs is not what is measured; 0 = none), READ_SECONDS (3),
 SNAPSHOT_MB (200), BENCH_DIR (/var/tmp), PIN (0; 1 = the primary and its writer on CPU 0, the
 replicas and their readers on CPU 1: two "hosts" that share only the disk, as close to separate
-machines as one 2-CPU box gets).
+machines as one 2-CPU box gets, so the replicas cannot take CPU from the primary. With PIN=1 the lag
+rows are measured twice: pinned, where both replicas and both readers share one CPU, and with every
+process free to run on any CPU).
 """
 import json
 import os
@@ -32,7 +34,15 @@ PIN = os.environ.get("PIN") == "1"
 
 
 def pinned(cpu, command):
-    return (["taskset", "-c", str(cpu)] if PIN else []) + command
+    return (["taskset", "-c", str(cpu)] if PIN and cpu is not None else []) + command
+
+
+def place(nodes, cpus):
+    """Moves every thread of each running node to its CPU (None: any CPU); its helpers follow."""
+    for node, cpu in zip(nodes, cpus):
+        allowed = str(cpu) if cpu is not None else f"0-{os.cpu_count() - 1}"
+        subprocess.run(["taskset", "-a", "-p", "-c", allowed, str(node.proc.pid)], check=True, capture_output=True)
+        node.cpu = cpu
 
 
 # ---- helper processes ---------------------------------------------------------------------------
@@ -200,14 +210,14 @@ def percentile(values, p):
 # ---- measurements -------------------------------------------------------------------------------
 
 def measure_lag(work, primary, replicas, rate, seconds):
-    name = f"lag{rate}.db"
+    name = f"lag{rate}-{'-'.join(str(r.cpu) for r in replicas)}.db"
     create(primary, name)
     converge([primary] + replicas, name)
-    stop = os.path.join(work, f"stop-{rate}")
-    outs = [os.path.join(work, f"seen-{rate}-{r.name}.json") for r in replicas]
+    stop = os.path.join(work, f"stop-{name}")
+    outs = [os.path.join(work, f"seen-{name}-{r.name}.json") for r in replicas]
     readers = [helper(r, "reader", r.db(name), stop, out) for r, out in zip(replicas, outs)]
     time.sleep(1)
-    commits_file = os.path.join(work, f"commits-{rate}.json")
+    commits_file = os.path.join(work, f"commits-{name}.json")
     helper(primary, "writer", primary.db(name), rate, seconds, commits_file).wait()
     converge([primary] + replicas, name)
     time.sleep(0.2)
@@ -286,10 +296,17 @@ def main():
         for r in replicas:
             r.start()
         attached = measure_tps(work, [primary] + replicas, "tps2.db", tps_seconds, warmup_seconds)
-        for rate in (100, 1000):
-            achieved, p50, p99, worst, n = measure_lag(work, primary, replicas, rate, lag_seconds)
-            rows.append((f"lag commit→visible on replica, target {rate} tx/s (achieved {achieved:.0f}, {n} samples)",
-                         f"p50 {p50:.2f} ms · p99 {p99:.2f} ms · max {worst:.2f} ms", "p99 ≤ 5 ms"))
+        nodes = [primary] + replicas
+        placements = [("", None)] if not PIN else [(", pinned", [0, 1, 1]), (", unpinned", [None, None, None])]
+        for label, cpus in placements:
+            if cpus:
+                place(nodes, cpus)
+            for rate in (100, 1000):
+                achieved, p50, p99, worst, n = measure_lag(work, primary, replicas, rate, lag_seconds)
+                rows.append((f"lag commit→visible on replica, target {rate} tx/s{label} (achieved {achieved:.0f}, "
+                             f"{n} samples)", f"p50 {p50:.2f} ms · p99 {p99:.2f} ms · max {worst:.2f} ms", "p99 ≤ 5 ms"))
+        if PIN:
+            place(nodes, [0, 1, 1])
         warm = f", after {warmup_seconds:g} s warm-up" if warmup_seconds > 0 else ", cold JVMs"
         rows.append((f"primary write tx/s (python3, WAL, synchronous=FULL){warm}, 0 replicas", f"{alone:.0f}", ""))
         rows.append(("primary write tx/s, 2 replicas attached", f"{attached:.0f} ({attached / alone:.0%} of 0 replicas)",
