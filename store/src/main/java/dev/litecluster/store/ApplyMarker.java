@@ -24,7 +24,6 @@ final class ApplyMarker implements Closeable {
     private FileChannel channel;
     /** What the file names (0: nothing pending); this process starts after recovery, with nothing. */
     private long from;
-    private long namedAtNanos;
 
     ApplyMarker(Path file) {
         this.file = file;
@@ -49,13 +48,12 @@ final class ApplyMarker implements Closeable {
             write(txid);
             channel.force(false); // durable before any page of the batch can reach the disk
             from = txid;
-            namedAtNanos = System.nanoTime();
         }
     }
 
-    /** Something is named, since longer than {@code nanos}. */
-    boolean pendingLongerThan(long nanos) {
-        return from != 0 && System.nanoTime() - namedAtNanos > nanos;
+    /** Something is named. */
+    boolean pending() {
+        return from != 0;
     }
 
     /**
@@ -68,13 +66,18 @@ final class ApplyMarker implements Closeable {
         if (from != 0 && next != from) {
             write(next);
             from = next;
-            namedAtNanos = System.nanoTime();
         }
     }
 
     private void write(long txid) throws IOException {
         if (channel == null) {
+            boolean created = !Files.exists(file);
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (created) {
+                try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                    directory.force(true); // a power loss must not take the file away with what it names
+                }
+            }
         }
         ByteBuffer text = ByteBuffer.wrap("%020d\n".formatted(txid).getBytes(StandardCharsets.US_ASCII));
         while (text.hasRemaining()) {

@@ -24,6 +24,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One database on the primary: turns the file operations SQLite makes into transactions, one LTX
@@ -36,12 +39,16 @@ public final class Database implements Closeable {
     private static final int UNIT_SHIFT = 9;
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** How long replicated pages stay unsynced in the database file, named by the apply marker. */
-    private static final long FLUSH_APPLIED_AFTER_NANOS = 1_000_000_000L;
+    private static final long FLUSH_APPLIED_AFTER_MILLIS = 1_000;
+    /** Runs {@link #flushApplied()} of every replica database. */
+    private static final ScheduledExecutorService FLUSHES = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("replica-flush").factory());
 
     private final DatabaseFiles files;
     private final ApplyMarker applying;
-    /** A {@link #flushApplied()} is queued or running. */
+    /** A {@link #flushApplied()} is scheduled or running. */
     private boolean flushing;
+    private boolean closed;
     private final long nodeId;
     private final TxLog log;
     private final StateFile stateFile;
@@ -290,6 +297,7 @@ public final class Database implements Closeable {
      * page size change, carry every page.
      */
     synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
+        settleApplied();
         boolean full = txid == 0 || size != pageSize;
         int oldPages = full ? 0 : sums.pages();
         if (full) {
@@ -475,44 +483,61 @@ public final class Database implements Closeable {
         log.sync();
         boolean fresh = first.isSnapshot() || first.pageSize() != pageSize;
         PageChecksums next = fresh ? new PageChecksums() : sums;
-        // Changed in place (a copy costs O(database pages) per batch), and undone if the write fails.
-        next.recordChanges();
+        if (!fresh) {
+            // Changed in place (a copy costs O(database pages) per batch), and undone if the write fails.
+            next.recordChanges();
+        }
         boolean written = false;
         try {
             next.resize(last.commit());
             writeReplicated(records, first.pageSize(), last.commit(), next, writer);
             written = true;
         } finally {
-            next.endChanges(written);
+            if (!fresh) {
+                next.endChanges(written);
+            }
         }
         sums = next;
         pageSize = first.pageSize();
         txid = last.maxTxid();
         publishPosition();
         changes.run();
-        if (!flushing && applying.pendingLongerThan(FLUSH_APPLIED_AFTER_NANOS)) {
-            flushing = true;
-            TxLog.SYNCS.execute(this::flushApplied);
-        }
+        scheduleFlush();
         if (sums.checksum() != expectedChecksum) {
             throw new DivergenceException("after applying txid %d the checksum is %016x, the primary had %016x".formatted(
                     txid, sums.checksum(), expectedChecksum));
         }
     }
 
+    /** While the apply marker names something: syncs the database file a second from now (under this database's lock). */
+    private void scheduleFlush() {
+        if (!flushing && !closed && applying.pending()) {
+            flushing = true;
+            FLUSHES.schedule(this::flushApplied, FLUSH_APPLIED_AFTER_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /**
-     * Syncs the database file of a replica and moves the apply marker past what it then held; on a
-     * thread of its own, about a second after a batch was first written unsynced.
+     * Syncs the database file of a replica and moves the apply marker past what it then held,
+     * again a second later while batches keep coming. Records the log holds beyond the database (a
+     * batch whose write failed) keep the marker before them.
      */
     private void flushApplied() {
+        boolean synced = false;
         try {
             long held;
             synchronized (this) {
+                if (closed) {
+                    return;
+                }
                 held = txid;
             }
             db.force(false);
             synchronized (this) {
-                applying.synced(held, txid);
+                if (!closed) {
+                    applying.synced(held, Math.max(txid, log.lastTxid()));
+                    synced = true;
+                }
             }
         } catch (ClosedChannelException e) {
             // closed meanwhile: close() synced it
@@ -522,7 +547,22 @@ public final class Database implements Closeable {
         } finally {
             synchronized (this) {
                 flushing = false;
+                if (synced) {
+                    scheduleFlush();
+                }
             }
+        }
+    }
+
+    /**
+     * Before the first transaction a former replica captures: its replicated pages are synced and
+     * the marker cleared, for recovery after a crash must not write old records over the database
+     * (nor drop the -wal, which then holds transactions the log may lack).
+     */
+    private void settleApplied() throws IOException {
+        if (applying.pending() && log.lastTxid() == txid) {
+            db.force(false);
+            applying.synced(txid, txid);
         }
     }
 
@@ -561,11 +601,12 @@ public final class Database implements Closeable {
             if (txid > 0) {
                 saveState();
             }
-            if (applying.pendingLongerThan(0)) {
+            if (applying.pending()) {
                 db.force(false);
-                applying.synced(txid, txid);
+                applying.synced(txid, Math.max(txid, log.lastTxid()));
             }
         } finally {
+            closed = true;
             log.close();
             applying.close();
             db.close();

@@ -59,7 +59,7 @@ public final class TxLog implements Closeable {
     /** By default a segment older than this is closed at the next append, so retention can delete by time. */
     public static final Duration SEGMENT_AGE = Duration.ofSeconds(60);
     /** Runs {@link #syncAsync()}s (fsyncs waiting on the disk, next to the caller's own) and reserve renewals. */
-    static final ExecutorService SYNCS = Executors.newCachedThreadPool(
+    private static final ExecutorService SYNCS = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("log-sync-", 0).factory());
 
     private static final class Segment {
@@ -401,6 +401,7 @@ public final class TxLog implements Closeable {
     }
 
     private Segment startSegment(long firstTxid) throws IOException {
+        openTailIfNeeded(); // the segment ending now is synced before it is left, also when it was the last one at open
         if (tail != null) {
             flush();
             dropReserve();

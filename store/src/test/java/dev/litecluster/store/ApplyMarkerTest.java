@@ -27,10 +27,10 @@ class ApplyMarkerTest {
             assertThat(ApplyMarker.read(file)).as("synced through 101, 102 and 103 applied since").isEqualTo(102);
             marker.synced(103, 103);
             assertThat(ApplyMarker.read(file)).isZero();
-            assertThat(marker.pendingLongerThan(0)).isFalse();
+            assertThat(marker.pending()).isFalse();
             marker.cover(Long.MAX_VALUE);
             assertThat(ApplyMarker.read(file)).isEqualTo(Long.MAX_VALUE);
-            assertThat(marker.pendingLongerThan(0)).isTrue();
+            assertThat(marker.pending()).isTrue();
         }
     }
 
