@@ -561,9 +561,14 @@ public final class Database implements Closeable {
      */
     private void settleApplied() throws IOException {
         if (applying.pending() && log.lastTxid() == txid) {
-            db.force(false);
-            applying.synced(txid, txid);
+            syncApplied();
         }
+    }
+
+    /** Syncs the database file and moves the apply marker past what it holds (under this database's lock). */
+    private void syncApplied() throws IOException {
+        db.force(false);
+        applying.synced(txid, Math.max(txid, log.lastTxid()));
     }
 
     /** Writes the newest version of every page of {@code records} (a verified batch) through {@code writer}. */
@@ -602,8 +607,7 @@ public final class Database implements Closeable {
                 saveState();
             }
             if (applying.pending()) {
-                db.force(false);
-                applying.synced(txid, Math.max(txid, log.lastTxid()));
+                syncApplied();
             }
         } finally {
             closed = true;

@@ -101,9 +101,14 @@ final class FrameWindow {
 
     /** Reads {@code bytes[from..from+length)} from the frame in the file; returns how many bytes it holds. */
     private int read(int from, int length) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes, from, length);
+        return read(wal, bytes, from, length, start + from);
+    }
+
+    /** Reads {@code into[from..from+length)} from {@code file} at {@code position}; returns how many bytes the file held. */
+    static int read(FileChannel file, byte[] into, int from, int length, long position) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(into, from, length);
         while (buffer.hasRemaining()) {
-            if (wal.read(buffer, start + buffer.position()) < 0) {
+            if (file.read(buffer, position + buffer.position() - from) < 0) {
                 break;
             }
         }

@@ -127,7 +127,6 @@ public final class WalFollower {
     public List<Commit> afterWrite(long offset, MemorySegment data) throws IOException {
         heldBytes = (long) pendingCopies.size() * pageSize;
         long end = offset + data.byteSize();
-        window.written(offset, data);
         if (pageSums != null) {
             pageSums.written(offset, data);
         }
@@ -293,12 +292,6 @@ public final class WalFollower {
     }
 
     private boolean readFully(byte[] into, long position) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(into);
-        while (buffer.hasRemaining()) {
-            if (wal.read(buffer, position + buffer.position()) < 0) {
-                return false;
-            }
-        }
-        return true;
+        return FrameWindow.read(wal, into, 0, into.length, position) == into.length;
     }
 }
