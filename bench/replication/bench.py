@@ -34,6 +34,10 @@ SECRET = "bench-secret"
 PIN = os.environ.get("PIN") == "1"
 
 
+# With PIN=1: the primary (and its writer) on CPU 0, both replicas (and their readers) on CPU 1.
+HOME = [0, 1, 1]
+
+
 def pinned(cpu, command):
     return (["taskset", "-c", str(cpu)] if PIN and cpu is not None else []) + command
 
@@ -122,7 +126,7 @@ def free_port():
 class Node:
     def __init__(self, work, name, jar, primary=None):
         self.name, self.jar = name, jar
-        self.cpu = 0 if primary is None else 1
+        self.cpu = HOME[0] if primary is None else HOME[1]
         self.root = os.path.join(work, name)
         self.mnt, self.data = os.path.join(self.root, "mnt"), os.path.join(self.root, "data")
         self.port = free_port()
@@ -318,7 +322,7 @@ def main():
         alone_rounds, attached_rounds = measure_tps(work, primary, replicas, tps_seconds, warmup_seconds, tps_rounds)
         alone, attached = statistics.median(alone_rounds), statistics.median(attached_rounds)
         nodes = [primary] + replicas
-        placements = [("", None)] if not PIN else [(", pinned", [0, 1, 1]), (", unpinned", [None, None, None])]
+        placements = [("", None)] if not PIN else [(", pinned", HOME), (", unpinned", [None, None, None])]
         for label, cpus in placements:
             if cpus:
                 place(nodes, cpus)
@@ -327,7 +331,7 @@ def main():
                 rows.append((f"lag commit→visible on replica, target {rate} tx/s{label} (achieved {achieved:.0f}, "
                              f"{n} samples)", f"p50 {p50:.2f} ms · p99 {p99:.2f} ms · max {worst:.2f} ms", "p99 ≤ 5 ms"))
         if PIN:
-            place(nodes, [0, 1, 1])
+            place(nodes, HOME)
         warm = f"after {warmup_seconds:g} s warm-up" if warmup_seconds > 0 else "cold JVMs"
         spread = lambda xs: "–".join(f"{x:.0f}" for x in (min(xs), max(xs)))
         rows.append((f"primary write tx/s (python3, WAL, synchronous=FULL; {warm}; median of {tps_rounds} rounds "

@@ -113,7 +113,7 @@ final class NodeClient implements AutoCloseable {
         }
         try (InputStream in = listener.getInputStream()) {
             if (response.getStatus() != 200) {
-                throw new IOException(new String(in.readAllBytes()).strip() + " (HTTP " + response.getStatus() + ")");
+                throw new Refused(new String(in.readAllBytes()).strip(), response.getStatus());
             }
             Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), ".download-", ".tmp");
             try {

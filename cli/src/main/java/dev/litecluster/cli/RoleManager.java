@@ -333,10 +333,15 @@ final class RoleManager implements AutoCloseable {
         if (grant == null) {
             return; // another candidate was faster: follow it on the next tick
         }
+        serve(grant, HeldLease.keep(lease, grant, sent, onLeaseLost, leaseTimers));
+        LOG.info("became primary ({} lease, epoch {}, ttl {} s)", lease.type(), grant.epoch(), grant.ttl().toSeconds());
+    }
+
+    /** Takes the primary role for {@code grant}, kept alive by {@code kept} (under this manager's lock). */
+    private void serve(Grant grant, HeldLease kept) {
         newestEpoch = Math.max(newestEpoch, grant.epoch());
         server = servers.apply(grant.epoch());
-        held = HeldLease.keep(lease, grant, sent, onLeaseLost, leaseTimers);
-        LOG.info("became primary ({} lease, epoch {}, ttl {} s)", lease.type(), grant.epoch(), grant.ttl().toSeconds());
+        held = kept;
     }
 
     private void demote() {
@@ -425,10 +430,8 @@ final class RoleManager implements AutoCloseable {
         if (back == null) {
             throw new IOException("the lease handed over changed meanwhile");
         }
-        newestEpoch = Math.max(newestEpoch, back.epoch());
         stopFollowing();
-        server = servers.apply(back.epoch());
-        held = HeldLease.keep(lease, back, sent, onLeaseLost, leaseTimers);
+        serve(back, HeldLease.keep(lease, back, sent, onLeaseLost, leaseTimers));
         LOG.info("took the primary role back (epoch {})", back.epoch());
     }
 
@@ -467,9 +470,7 @@ final class RoleManager implements AutoCloseable {
         ReplicationClient old = client;
         client = null;
         followed = null;
-        newestEpoch = Math.max(newestEpoch, grant.epoch());
-        server = servers.apply(grant.epoch());
-        held = adopted;
+        serve(grant, adopted);
         LOG.info("became primary by handoff ({} lease, epoch {})", lease.type(), grant.epoch());
         if (old != null) {
             // The old primary is frozen and no longer primary: nothing more can arrive. Closing waits for

@@ -157,7 +157,7 @@ class HandoffTest extends EtcdLeaseTest {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                     while (openBefore.containsAll(descriptorsOn(pid, db))) {
                         assertThat(handoff.isAlive()).as("the handoff waits for the open write transaction: %s",
-                                readQuietly(err)).isTrue();
+                                TestCluster.readQuietly(err)).isTrue();
                         assertThat(System.nanoTime()).as("the handoff froze writes").isLessThan(deadline);
                         Thread.sleep(2);
                     }
@@ -209,14 +209,6 @@ class HandoffTest extends EtcdLeaseTest {
             }
         }
         return found;
-    }
-
-    private static String readQuietly(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     private static void awaitLogLine(ClusterNode node, int mark, String text) throws InterruptedException {

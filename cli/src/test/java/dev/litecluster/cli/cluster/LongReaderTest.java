@@ -4,7 +4,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +26,7 @@ class LongReaderTest {
             int mark = replica.logMark();
             Bank.Job reader = bank.holdReadTransaction(replica, Duration.ofSeconds(7));
             cluster.await("the long read transaction to begin", Duration.ofSeconds(30),
-                    () -> readQuietly(reader.output()).contains("holding"));
+                    () -> TestCluster.readQuietly(reader.output()).contains("holding"));
             long before = replica.txid(Bank.DB);
             bank.pythonWriter(cluster.primary(), Duration.ofSeconds(2), 1).await(Duration.ofSeconds(60));
             assertThat(replica.txid(Bank.DB)).as("apply waits for the reader").isLessThanOrEqualTo(before + 1);
@@ -36,14 +35,6 @@ class LongReaderTest {
             List<String> lines = replica.logSince(mark);
             assertThat(lines).anyMatch(l -> l.contains("apply has waited") && l.contains("the " + lock + " lock"));
             assertThat(lines).anyMatch(l -> l.contains("got the " + lock + " lock after"));
-        }
-    }
-
-    private static String readQuietly(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (java.io.IOException e) {
-            return "";
         }
     }
 }

@@ -3,8 +3,6 @@ package dev.litecluster.cli.cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -42,15 +40,7 @@ class ReplicaRecoveryTest {
             bank.sqliteWriter(cluster.primary(), 1, 7).await(Duration.ofSeconds(30));
             Path marker = replica.data().resolve("dbs").resolve(Bank.DB).resolve("applying");
             cluster.await("the replica syncing its database file and clearing the apply marker", Duration.ofSeconds(10),
-                    () -> markerCleared(marker));
-        }
-    }
-
-    private static boolean markerCleared(Path marker) {
-        try {
-            return Files.readString(marker).strip().matches("0+");
-        } catch (IOException e) {
-            return false;
+                    () -> TestCluster.readQuietly(marker).strip().matches("0+"));
         }
     }
 

@@ -61,6 +61,15 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** The file's text, or "" while it cannot be read (not written yet). */
+    static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     static TestCluster start(Path root, int replicas) throws IOException, InterruptedException {
         return start(root, replicas, "");
     }
