@@ -63,6 +63,8 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private long nextId = ROOT + 1;
     private final ThreadLocal<Statx> statx = ThreadLocal.withInitial(Statx::new);
     private final ChangedDirectories changedDirectories = new ChangedDirectories();
+    /** A super-journal exists: a transaction over several databases runs (their writes are not held). */
+    private volatile boolean superJournalExists;
 
     /** One file of the mount, known to the kernel by its nodeid until the kernel forgets it. */
     private static final class Node {
@@ -71,6 +73,8 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         final FileName file;
         final Path backing;
         long lookups;
+        /** The database the file belongs to, once known. */
+        volatile Database database;
 
         Node(long id, String name, FileName file, Path backing) {
             this.id = id;
@@ -84,6 +88,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         this.store = store;
         this.cluster = cluster;
         this.dbsDir = store.dir().resolve("dbs");
+        this.superJournalExists = anySuperJournal();
     }
 
     // ---- names ----------------------------------------------------------------------------------
@@ -128,7 +133,19 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     }
 
     private Database database(Node node) {
-        return node.file.database() == null ? null : store.get(node.file.database());
+        Database database = node.database;
+        if (database == null && node.file.database() != null) {
+            database = node.database = store.get(node.file.database());
+        }
+        return database;
+    }
+
+    private boolean anySuperJournal() {
+        try (Stream<Path> list = Files.list(store.superJournals())) {
+            return list.findAny().isPresent();
+        } catch (IOException e) {
+            return true; // unknown: the safe answer, transactions then write their files as SQLite does
+        }
     }
 
     private static boolean exists(Database database) {
@@ -197,6 +214,10 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
         attr.set(st);
         attr.timeoutNanos = CACHE_NANOS;
+        Database database = node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
+        if (database != null && database.holding()) {
+            attr.size = database.databaseSize(attr.size); // the kernel would drop the cached pages past the file's end
+        }
         return 0;
     }
 
@@ -283,6 +304,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private int truncate(Node node, SetattrRequest changes) throws IOException {
         Database database = cluster.isPrimary() ? database(node) : null;
         long size = changes.size();
+        if (database != null && node.file.kind() == FileName.Kind.DATABASE && database.holdDatabaseResize(size)) {
+            return 0;
+        }
         if (database != null && node.file.kind() == FileName.Kind.WAL) {
             database.walChanging();
         }
@@ -380,7 +404,13 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (r < 0) {
             return r;
         }
-        changedDirectories.add(node.backing.getParent());
+        if (file.kind() == FileName.Kind.SUPER_JOURNAL) {
+            superJournalExists = true;
+        }
+        if (file.kind() != FileName.Kind.JOURNAL) {
+            // A journal's name need not survive a power loss: see Database.deferSync.
+            changedDirectories.add(node.backing.getParent());
+        }
         r = entry(node, entry);
         if (r < 0) {
             LibC.close((int) result.fh);
@@ -399,6 +429,15 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             int n = (int) Math.max(0, Math.min(size, text.length - offset));
             MemorySegment.copy(text, (int) Math.min(offset, text.length), dst, ValueLayout.JAVA_BYTE, 0, n);
             return n;
+        }
+        Node node = node(nodeid);
+        Database database = node != null && node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
+        if (database != null && database.holding()) {
+            try {
+                return database.readDatabase(offset, dst, size);
+            } catch (IOException e) {
+                return failure("read " + node.name, e);
+            }
         }
         return (int) LibC.pread((int) fh, dst, size, offset);
     }
@@ -423,6 +462,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                         LOG.warn("refused a write to '{}': it is not a SQLite database (the mount holds only databases)", node.name);
                         return -Errno.EINVAL;
                     }
+                    if (database.holdDatabaseWrite(offset, data, superJournalExists)) {
+                        return (int) data.byteSize();
+                    }
                     int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                     if (n > 0) {
                         database.databaseWritten(offset, n);
@@ -433,6 +475,8 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                     boolean commit = offset == 0 && zeroHeader(data);
                     if (commit) {
                         database.journalFinalized(); // PERSIST mode's commit point
+                    } else {
+                        database.journalWritten();
                     }
                     int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                     return commit && fenced() ? -Errno.EIO : n;
@@ -484,6 +528,11 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     public int fsync(Request req, long nodeid, long fh, boolean dataOnly) {
         Node node = node(nodeid);
         Database database = node == null || !cluster.isPrimary() ? null : database(node);
+        boolean journalOrDatabase = node != null
+                && (node.file.kind() == FileName.Kind.JOURNAL || node.file.kind() == FileName.Kind.DATABASE);
+        if (database != null && journalOrDatabase && database.deferSync()) {
+            return 0; // a held transaction: its commit syncs the log
+        }
         TxLog.PendingSync logSync = database == null ? null : database.appSyncing();
         int r = fh == VIRTUAL_FH ? 0 : LibC.fsync((int) fh, dataOnly);
         try {
@@ -527,7 +576,12 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                 database.walChanging();
             }
             Files.delete(node.backing);
-            changedDirectories.add(node.backing.getParent());
+            if (file.kind() == FileName.Kind.SUPER_JOURNAL) {
+                superJournalExists = anySuperJournal();
+            }
+            if (file.kind() != FileName.Kind.JOURNAL) {
+                changedDirectories.add(node.backing.getParent());
+            }
             forgetName(node);
             if (database != null && file.kind() == FileName.Kind.WAL) {
                 database.walRemoved();

@@ -70,6 +70,63 @@ class CrashRecoveryTest {
         }
     }
 
+    /** Writes rows of 1000 bytes with a tiny page cache (so pages go to the database file before the commit), then waits uncommitted. */
+    private static final String UNFINISHED = """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("PRAGMA cache_size=10")
+            c.execute("BEGIN")
+            c.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+                      "INSERT INTO t(id, v) SELECT 100000 + i, randomblob(1000) FROM n", (int(sys.argv[2]),))
+            print("inside", flush=True)
+            time.sleep(600)
+            """;
+
+    /**
+     * kill -9 of the node while a DELETE-mode transaction has written pages, uncommitted. 2 MB of
+     * them are held in memory: the database file never sees them, and the journal is only deleted
+     * at restart. 25 MB spill into the file behind a synced journal, which the restart plays back.
+     * Either way the database is what was committed before, intact, and the log replays to it.
+     */
+    @ParameterizedTest
+    @CsvSource({"2000, false", "25000, true"})
+    void nodeDiesInsideATransaction(int rows, boolean spills) throws Exception {
+        Path dir = MountedStore.databaseDir(root, DB);
+        Path output = root.resolve("writer.out");
+        byte[] committed;
+        try (NodeProcess node = NodeProcess.start(root)) {
+            Path db = root.resolve("mnt").resolve(DB);
+            sqlite3(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
+                    + "INSERT INTO t(id, v) SELECT value, randomblob(500) FROM generate_series(1, 300);");
+            committed = Files.readAllBytes(dir.resolve("database"));
+            Process writer = Clients.startPython(output, UNFINISHED, db, rows);
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!Files.readString(output).contains("inside")) {
+                    assertThat(writer.isAlive()).as("writer running: %s", Files.readString(output)).isTrue();
+                    assertThat(System.nanoTime() - deadline).as("writer inside its transaction within 60 s").isNegative();
+                    Thread.sleep(10);
+                }
+                node.kill();
+            } finally {
+                writer.destroyForcibly().waitFor();
+            }
+        }
+        assertThat(dir.resolve("journal")).as("hot journal").exists();
+        assertThat(Files.readAllBytes(dir.resolve("database")).length != committed.length
+                || !java.util.Arrays.equals(Files.readAllBytes(dir.resolve("database")), committed))
+                .as("the unfinished transaction wrote into the database file").isEqualTo(spills);
+        assertThat(Files.exists(dir.resolve("spilled")) && Files.readString(dir.resolve("spilled")).startsWith("1"))
+                .as("spill marker set").isEqualTo(spills);
+        Map<String, Position> positions;
+        try (MountedStore node = MountedStore.open(root)) {
+            assertThat(sqlite3(node.db(DB), "SELECT count(*), max(id) FROM t;")).isEqualTo("300|300\n");
+            positions = Oracle.checkMounted(node, DB);
+        }
+        assertThat(dir.resolve("journal")).as("journal after recovery").doesNotExist();
+        Oracle.checkReplay(root, positions);
+    }
+
     /**
      * Serves the mount from a child JVM and kills it {@code killAfterMillis} after the writer's first
      * commit; returns what the writer printed.

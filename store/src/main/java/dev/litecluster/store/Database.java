@@ -38,14 +38,27 @@ public final class Database implements Closeable {
     /** Database-file writes are tracked in units of the smallest page size; page size is known only at commit. */
     private static final int UNIT_SHIFT = 9;
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
-    /** How long replicated pages stay unsynced in the database file, named by the apply marker. */
+    /** How long pages written after the log (replicated, or held until a commit) stay unsynced in the database file, named by the apply marker. */
     private static final long FLUSH_APPLIED_AFTER_MILLIS = 1_000;
-    /** Runs {@link #flushApplied()} of every replica database. */
+    /** Runs {@link #flushApplied()} of every database. */
+    /**
+     * The most a rollback-mode transaction may write into its database file before its commit and
+     * still be held in memory ({@link HeldWrites}); a bigger one spills into the file.
+     */
+    static final long HELD_LIMIT = 16L << 20;
     private static final ScheduledExecutorService FLUSHES = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("replica-flush").factory());
 
     private final DatabaseFiles files;
     private final ApplyMarker applying;
+    private final SpillMarker spill;
+    private final HeldWrites held = new HeldWrites();
+    /** {@code held.active()}, for the filesystem's reads without this database's lock. */
+    private volatile boolean holding;
+    /** The app wrote its rollback journal since the last commit: a rollback-mode transaction runs. */
+    private boolean journalActive;
+    /** The app asked for an fsync during the running held transaction; its commit syncs the log. */
+    private boolean syncWanted;
     /** A {@link #flushApplied()} is scheduled or running. */
     private boolean flushing;
     private boolean closed;
@@ -67,6 +80,7 @@ public final class Database implements Closeable {
     Database(DatabaseFiles files, long nodeId, TxLog log) throws IOException {
         this.files = files;
         this.applying = new ApplyMarker(files.applying());
+        this.spill = new SpillMarker(files.spilled());
         this.nodeId = nodeId;
         this.log = log;
         this.stateFile = new StateFile(files.state());
@@ -131,7 +145,7 @@ public final class Database implements Closeable {
 
     // ---- capture events -------------------------------------------------------------------------
 
-    /** The app wrote {@code length} bytes at {@code offset} of the database file. */
+    /** The app wrote {@code length} bytes at {@code offset} of the database file (not held). */
     public synchronized void databaseWritten(long offset, long length) throws IOException {
         if (length <= 0) {
             return;
@@ -142,7 +156,117 @@ public final class Database implements Closeable {
             log.flush();
             return;
         }
+        markDirty(offset, length);
+    }
+
+    private void markDirty(long offset, long length) {
         dirtyUnits.set((int) (offset >>> UNIT_SHIFT), (int) ((offset + length - 1) >>> UNIT_SHIFT) + 1);
+    }
+
+    /** The app wrote its rollback journal (other than the header zeroing that commits PERSIST mode): a transaction runs. */
+    public synchronized void journalWritten() {
+        if (!walActive()) {
+            journalActive = true;
+        }
+    }
+
+    /** Whether the running transaction's database writes are held (it has a journal and did not spill). */
+    private boolean holds() {
+        return journalActive && !spill.isSet() && !walActive();
+    }
+
+    /**
+     * The app writes {@code data} at {@code offset} of the database file. While a rollback-mode
+     * transaction runs, the write is held until its commit and true returned ({@link HeldWrites});
+     * false: the caller writes the file, then reports it to {@link #databaseWritten}. A write that
+     * cannot be held, more than {@link #HELD_LIMIT}, or a transaction over several databases
+     * ({@code multiDatabase}: a super-journal exists; its commit point is the super-journal's
+     * deletion, which recovery can only honour in the files) spills the transaction into the file.
+     */
+    public synchronized boolean holdDatabaseWrite(long offset, MemorySegment data, boolean multiDatabase) throws IOException {
+        if (!holds()) {
+            return false;
+        }
+        long length = data.byteSize();
+        if (multiDatabase || !HeldWrites.aligned(offset, length) || held.bytes() + length > HELD_LIMIT) {
+            spill();
+            return false;
+        }
+        held.write(offset, data, db);
+        holding = true;
+        markDirty(offset, length);
+        return true;
+    }
+
+    /** The app resizes the database file: held like a write (true), else the caller resizes the file. */
+    public synchronized boolean holdDatabaseResize(long size) throws IOException {
+        if (!holds()) {
+            return false;
+        }
+        if (!HeldWrites.aligned(size, 0)) {
+            spill();
+            return false;
+        }
+        held.truncate(size, db);
+        holding = true;
+        return true;
+    }
+
+    /**
+     * The app asks for an fsync of its database file or journal. During a held transaction it is
+     * not passed on (true: reply at once): nothing of the transaction is in the file, and its
+     * journal will never be played back, so its commit syncs the log instead — one fsync where
+     * SQLite asks for three or four. Otherwise (false) the caller syncs the file, beside
+     * {@link #appSyncing}.
+     */
+    public synchronized boolean deferSync() {
+        if (!holds()) {
+            return false;
+        }
+        syncWanted = true;
+        return true;
+    }
+
+    /** Whether database-file reads must go through {@link #readDatabase}: asked without the lock. */
+    public boolean holding() {
+        return holding;
+    }
+
+    /** Reads the database file as the app wrote it; fewer bytes than {@code length} at its end. */
+    public synchronized int readDatabase(long offset, MemorySegment dst, int length) throws IOException {
+        return held.active() ? held.read(offset, dst, length, db) : HeldWrites.readFile(db, offset, dst, length);
+    }
+
+    /** The database file's size as the app sees it, given the backing file's. */
+    public synchronized long databaseSize(long fileSize) {
+        return held.active() ? held.size() : fileSize;
+    }
+
+    /**
+     * The running transaction starts writing into the database file: first its journal is made
+     * durable, as SQLite made sure it was before writing these pages, and the marker that tells
+     * recovery to play it back is set.
+     */
+    private void spill() throws IOException {
+        spill.set();
+        if (Files.exists(files.journal())) {
+            try (FileChannel journal = FileChannel.open(files.journal(), StandardOpenOption.READ)) {
+                journal.force(true);
+            }
+            MarkerFile.syncDirectory(files.dir());
+        }
+        held.writeTo(db);
+        holding = false;
+        LOG.info("database {}: a transaction writes its pages before its commit (over {} MiB, or several databases)",
+                name(), HELD_LIMIT >> 20);
+    }
+
+    /** Forgets a running transaction's held writes: the node stopped being primary, or closes. */
+    private void discardHeld() {
+        held.discard();
+        holding = false;
+        journalActive = false;
+        syncWanted = false;
     }
 
     /**
@@ -151,22 +275,63 @@ public final class Database implements Closeable {
      * previous versions and produce no record.
      */
     public synchronized void journalFinalized() throws IOException {
+        boolean spilled = spill.isSet();
+        boolean sync = syncWanted;
+        journalActive = false;
+        syncWanted = false;
+        try {
+            long before = txid;
+            captureRollback();
+            if (held.active()) {
+                if (txid > before) {
+                    if (sync) {
+                        log.sync(); // what the app's skipped fsyncs asked for, before any page reaches the file
+                    }
+                    applying.cover(txid);
+                }
+                held.writeTo(db);
+                scheduleFlush();
+            } else if (spilled) {
+                log.sync();
+                spill.clear();
+            }
+        } finally {
+            held.discard(); // on a failure the transaction did not commit: the file holds what was
+            holding = false;
+        }
+    }
+
+    private void captureRollback() throws IOException {
         if (dirtyUnits.isEmpty()) {
             return;
         }
-        DatabaseHeader header = DatabaseHeader.read(db);
+        DatabaseHeader header = viewHeader();
         if (header == null) {
             dirtyUnits.clear();
             return;
         }
         int size = header.pageSize();
-        int commit = header.pages(db.size());
+        int commit = header.pages(held.active() ? held.size() : db.size());
         BitSet candidates = new BitSet();
         for (int unit = dirtyUnits.nextSetBit(0); unit >= 0; unit = dirtyUnits.nextSetBit(unit + 1)) {
             candidates.set((int) (((long) unit << UNIT_SHIFT) / size) + 1);
         }
         dirtyUnits.clear();
-        capture(size, commit, candidates, this::databasePage, WalRange.NONE);
+        capture(size, commit, candidates, held.active() ? this::heldPage : this::databasePage, WalRange.NONE);
+    }
+
+    /** The database header as the app sees it, or null when the file is shorter than one. */
+    private DatabaseHeader viewHeader() throws IOException {
+        if (!held.active()) {
+            return DatabaseHeader.read(db);
+        }
+        byte[] first = new byte[DatabaseHeader.SIZE];
+        return held.read(0, MemorySegment.ofArray(first), first.length, db) < first.length ? null : DatabaseHeader.parse(first);
+    }
+
+    private byte[] heldPage(int pgno, byte[] scratch) throws IOException {
+        held.readPage(pgno, scratch, db);
+        return scratch;
     }
 
     /**
@@ -297,7 +462,9 @@ public final class Database implements Closeable {
      * page size change, carry every page.
      */
     synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
-        settleApplied();
+        if (walRange != WalRange.NONE) {
+            settleApplied();
+        }
         boolean full = txid == 0 || size != pageSize;
         int oldPages = full ? 0 : sums.pages();
         if (full) {
@@ -439,6 +606,7 @@ public final class Database implements Closeable {
      */
     public synchronized void applyReplicated(List<? extends StagedRecord> records, ReplicaWriter writer) throws IOException {
         forgetWal(); // a replica's WAL changes without capture events: a follower from before would be stale
+        discardHeld(); // a transaction that was running when this node stopped being primary never commits
         List<LtxHeader> headers = new ArrayList<>(records.size());
         long expectedTxid = txid + 1;
         long expectedChecksum = position().checksum();
@@ -518,7 +686,7 @@ public final class Database implements Closeable {
     }
 
     /**
-     * Syncs the database file of a replica and moves the apply marker past what it then held,
+     * Syncs the database file and moves the apply marker past what it then held,
      * again a second later while batches keep coming. Records the log holds beyond the database (a
      * batch whose write failed) keep the marker before them.
      */
@@ -611,8 +779,10 @@ public final class Database implements Closeable {
             }
         } finally {
             closed = true;
+            discardHeld();
             log.close();
             applying.close();
+            spill.close();
             db.close();
             if (wal != null) {
                 wal.close();

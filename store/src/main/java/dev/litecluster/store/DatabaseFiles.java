@@ -33,9 +33,14 @@ public record DatabaseFiles(String name, Path dir) {
         return dir.getParent().getParent().resolve("superjournals").resolve(Path.of(appPath).getFileName());
     }
 
-    /** Exists while a replicated record is being written into the database (crash marker). */
+    /** Names the first TXID whose pages may not be durable in the database file ({@code ApplyMarker}). */
     public Path applying() {
         return dir.resolve("applying");
+    }
+
+    /** Set while an uncommitted transaction's pages are in the database file ({@code SpillMarker}). */
+    public Path spilled() {
+        return dir.resolve("spilled");
     }
 
     public Path state() {

@@ -15,13 +15,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
 
 /**
  * Brings a database's checksum state, log and files into agreement when it is opened: load the
- * persisted state, replay newer log records, play back a hot journal left by a crash (dropping the
- * record of a transaction it undoes), capture committed WAL frames the log lacks, and import a
+ * persisted state, replay newer log records, finish writing records into the database file, play
+ * back a hot journal left by a crash in a transaction that wrote the file (dropping the record of a
+ * transaction it undoes), capture committed WAL frames the log lacks, and import a
  * database file that existed before the log.
  */
 final class Recovery {
@@ -120,9 +122,9 @@ final class Recovery {
     }
 
     /**
-     * A replica crashed while writing replicated records that its log already holds: write them
-     * again, from the first of the batch named by the marker (no app can have the database open
-     * before the mount exists).
+     * Records the log holds may be missing from the database file (a replica's batch, or a
+     * primary's rollback-mode commits, whose pages follow the log): write them again, from the one
+     * the apply marker names (no app can have the database open before the mount exists).
      */
     private void finishInterruptedApply() throws IOException {
         long from = ApplyMarker.read(database.files().applying());
@@ -143,13 +145,33 @@ final class Recovery {
         db.force(false);
         Files.deleteIfExists(database.files().wal());
         Files.delete(database.files().applying());
-        LOG.warn("database {}: finished applying txid {}..{}, interrupted by a crash", database.name(), from, log.lastTxid());
+        LOG.warn("database {}: wrote txid {}..{} into the database file again after a crash", database.name(), from, log.lastTxid());
     }
 
+    /**
+     * A hot journal is played back only when the spill marker says its transaction wrote into the
+     * database file; otherwise that transaction's pages never left memory ({@link HeldWrites}), and
+     * the journal, whose fsyncs were not passed on, is only deleted.
+     */
     private void rollBackHotJournal() throws IOException {
-        if (!HotJournal.isHot(database.files().journal()) || database.databaseChannel().size() == 0) {
-            return;
+        Path marker = database.files().spilled();
+        boolean spilled = SpillMarker.isSet(marker);
+        boolean hot = HotJournal.isHot(database.files().journal()) && database.databaseChannel().size() > 0;
+        if (hot && spilled) {
+            playBackHotJournal();
+        } else if (hot) {
+            Files.delete(database.files().journal());
+            LOG.info("database {}: deleted the journal of a transaction a crash interrupted; none of its pages had reached the file",
+                    database.name());
         }
+        if (spilled) {
+            try (SpillMarker cleared = new SpillMarker(marker)) {
+                cleared.clear();
+            }
+        }
+    }
+
+    private void playBackHotJournal() throws IOException {
         int pageSize = database.pageSize() > 0 ? database.pageSize()
                 : DatabaseHeader.read(database.databaseChannel()).pageSize();
         BitSet touched = HotJournal.rollback(database.files().journal(), database.databaseChannel(), pageSize,

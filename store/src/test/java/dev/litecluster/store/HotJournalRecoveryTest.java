@@ -5,6 +5,7 @@ import dev.litecluster.store.sqlite.Freelist;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A writer that dies in the middle of a rollback-journal transaction leaves a hot journal; rolling it
- * back at startup must bring the log and the database file into agreement, including the freelist
- * pages SQLite reused without journaling them.
+ * A writer that dies in the middle of a rollback-journal transaction leaves a hot journal; recovery
+ * at startup must bring the log and the database file into agreement: playing it back when the
+ * transaction wrote the file (including the freelist pages SQLite reused without journaling them),
+ * deleting it when the transaction's pages were held in memory.
  */
 class HotJournalRecoveryTest {
     private static final String NAME = "app.db";
@@ -64,8 +66,47 @@ class HotJournalRecoveryTest {
         }
     }
 
+    /** A transaction that spilled into the file (the marker says so) is played back from its journal. */
     @Test
-    void rollbackKeepsTheLogEqualToTheFile() throws Exception {
+    void spilledTransactionIsPlayedBack() throws Exception {
+        DatabaseFiles files = crashInATransaction(false);
+        Files.writeString(files.spilled(), "1\n");
+        assertRecovered(files);
+        assertThat(SpillMarker.isSet(files.spilled())).as("marker cleared").isFalse();
+    }
+
+    /**
+     * Without the marker the transaction's pages never reached the file (they were held in memory):
+     * its journal, whose fsyncs were skipped and which may be torn, is deleted, not played back.
+     */
+    @Test
+    void journalOfAHeldTransactionIsOnlyDeleted() throws Exception {
+        DatabaseFiles files = crashInATransaction(true);
+        byte[] before = Files.readAllBytes(files.database());
+        // A torn journal: the first page record's second byte changed, which SQLite's record checksum
+        // (every 200th byte from the end) does not cover, so playing it back would write it into the file.
+        try (FileChannel journal = FileChannel.open(files.journal(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer header = ByteBuffer.allocate(28);
+            journal.read(header, 0);
+            long at = header.getInt(20) + 4 + 1; // records start a sector in: pgno (4 bytes), then the page
+            ByteBuffer b = ByteBuffer.allocate(1);
+            journal.read(b, at);
+            journal.write(ByteBuffer.wrap(new byte[] {(byte) ~b.get(0)}), at);
+        }
+        assertRecovered(files);
+        assertThat(Files.readAllBytes(files.database())).as("database file untouched").isEqualTo(before);
+        try (Store store = Store.open(dir)) {
+            assertThat(store.get(NAME).position().txid()).as("no transaction dropped or added").isEqualTo(2);
+        }
+    }
+
+    /**
+     * Two committed transactions through a store, then a writer that dies inside a transaction whose
+     * pages spilled into the file (a tiny cache), reusing freelist pages; its hot journal is left
+     * where the store keeps it. With {@code restoreFile} the database file is put back as it was
+     * before that transaction, as if its pages had been held in memory.
+     */
+    private DatabaseFiles crashInATransaction(boolean restoreFile) throws Exception {
         DatabaseFiles files = new DatabaseFiles(NAME, dir.resolve("dbs").resolve(NAME));
         Files.createDirectories(files.dir());
         python(SETUP, files.database());
@@ -77,12 +118,18 @@ class HotJournalRecoveryTest {
             database.journalFinalized();
             assertThat(database.position().txid()).as("a last record of a few pages").isEqualTo(2);
         }
-
+        byte[] committed = Files.readAllBytes(files.database());
         python(CRASH, files.database());
         Path journal = files.dir().resolve("database-journal");
         assertThat(journal).as("the writer left a hot journal").exists();
         Files.move(journal, files.journal());
+        if (restoreFile) {
+            Files.write(files.database(), committed);
+        }
+        return files;
+    }
 
+    private void assertRecovered(DatabaseFiles files) throws Exception {
         try (Store store = Store.open(dir)) {
             Database database = store.get(NAME);
             assertThat(files.journal()).doesNotExist();
