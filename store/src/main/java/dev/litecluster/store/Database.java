@@ -350,11 +350,8 @@ public final class Database implements Closeable {
         BitSet candidates = new BitSet();
         commit.pageOffsets().keySet().forEach(candidates::set);
         capture(follower.pageSize(), commit.commitPages(), candidates, (pgno, scratch) -> {
-            byte[] held = commit.pageCopies().get(pgno);
-            if (held != null) {
-                return held;
-            }
-            return follower.readPage(commit, pgno, scratch) ? scratch : databasePage(pgno, scratch);
+            byte[] page = follower.page(commit, pgno, scratch);
+            return page != null ? page : databasePage(pgno, scratch);
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
     }
 

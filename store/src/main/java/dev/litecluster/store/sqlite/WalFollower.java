@@ -33,7 +33,7 @@ public final class WalFollower {
 
     /**
      * One committed transaction: the newest frame of each page, where it sits in the WAL, and copies
-     * of (some of) those pages as they were validated; read them with {@link #readPage}.
+     * of (some of) those pages as they were validated; read them with {@link #page}.
      */
     public record Commit(int commitPages, SortedMap<Integer, Long> pageOffsets, Map<Integer, byte[]> pageCopies,
                          long walOffset, long walSize, int salt1, int salt2) {
@@ -272,23 +272,23 @@ public final class WalFollower {
     }
 
     /**
-     * Reads into {@code into} (one page) the version of page {@code pgno} that {@code commit} wrote:
-     * its held copy, else its frame in the WAL. Returns false when the commit did not write the page.
+     * The version of page {@code pgno} that {@code commit} wrote: its held copy (not to be changed),
+     * else read from its frame in the WAL into {@code scratch} (one page); null when the commit did
+     * not write the page.
      */
-    public boolean readPage(Commit commit, int pgno, byte[] into) throws IOException {
+    public byte[] page(Commit commit, int pgno, byte[] scratch) throws IOException {
         byte[] copy = commit.pageCopies().get(pgno);
         if (copy != null) {
-            System.arraycopy(copy, 0, into, 0, pageSize);
-            return true;
+            return copy;
         }
         Long at = commit.pageOffsets().get(pgno);
         if (at == null) {
-            return false;
+            return null;
         }
-        if (!readFully(into, at)) {
+        if (!readFully(scratch, at)) {
             throw new EOFException("the WAL ends inside the frame of page " + pgno + " at " + at);
         }
-        return true;
+        return scratch;
     }
 
     private boolean readFully(byte[] into, long position) throws IOException {

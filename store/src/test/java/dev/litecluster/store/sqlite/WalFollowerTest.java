@@ -52,14 +52,13 @@ class WalFollowerTest {
             for (WalFollower.Commit commit : commits) {
                 assertThat(commit.pageCopies()).as("pages held from validation").isNotEmpty();
                 for (var page : commit.pageOffsets().entrySet()) {
-                    byte[] held = new byte[pageSize];
-                    assertThat(follower.readPage(commit, page.getKey(), held)).isTrue();
+                    byte[] held = follower.page(commit, page.getKey(), new byte[pageSize]);
                     ByteBuffer data = ByteBuffer.allocate(pageSize);
                     wal.read(data, page.getValue());
                     assertThat(held).as("page %d as handed to capture vs its frame", page.getKey()).isEqualTo(data.array());
                     db.write(ByteBuffer.wrap(held), (long) (page.getKey() - 1) * pageSize);
                 }
-                assertThat(follower.readPage(commit, commit.commitPages() + 1, new byte[pageSize])).isFalse();
+                assertThat(follower.page(commit, commit.commitPages() + 1, new byte[pageSize])).isNull();
                 db.truncate((long) commit.commitPages() * pageSize);
             }
         }
@@ -84,8 +83,7 @@ class WalFollowerTest {
                 WalFollower.Commit big = follower.scanFromStart().getLast();
                 assertThat(big.pageCopies().size()).as("copies held").isPositive().isLessThan(big.pageOffsets().size());
                 for (var page : big.pageOffsets().entrySet()) {
-                    byte[] read = new byte[follower.pageSize()];
-                    assertThat(follower.readPage(big, page.getKey(), read)).isTrue();
+                    byte[] read = follower.page(big, page.getKey(), new byte[follower.pageSize()]);
                     ByteBuffer frame = ByteBuffer.allocate(follower.pageSize());
                     wal.read(frame, page.getValue());
                     assertThat(read).as("page %d", page.getKey()).isEqualTo(frame.array());
