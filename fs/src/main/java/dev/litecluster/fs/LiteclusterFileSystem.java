@@ -65,6 +65,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
     private final ChangedDirectories changedDirectories = new ChangedDirectories();
     /** A super-journal exists: a transaction over several databases runs (their writes are not held). */
     private volatile boolean superJournalExists;
+    private final Object superJournalLock = new Object();
 
     /** One file of the mount, known to the kernel by its nodeid until the kernel forgets it. */
     private static final class Node {
@@ -88,7 +89,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         this.store = store;
         this.cluster = cluster;
         this.dbsDir = store.dir().resolve("dbs");
-        this.superJournalExists = anySuperJournal();
+        refreshSuperJournals();
     }
 
     // ---- names ----------------------------------------------------------------------------------
@@ -140,11 +141,14 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         return database;
     }
 
-    private boolean anySuperJournal() {
-        try (Stream<Path> list = Files.list(store.superJournals())) {
-            return list.findAny().isPresent();
-        } catch (IOException e) {
-            return true; // unknown: the safe answer, transactions then write their files as SQLite does
+    /** After a super-journal was created or deleted (one at a time, so that the last answer stands). */
+    private void refreshSuperJournals() {
+        synchronized (superJournalLock) {
+            try (Stream<Path> list = Files.list(store.superJournals())) {
+                superJournalExists = list.findAny().isPresent();
+            } catch (IOException e) {
+                superJournalExists = true; // unknown: the safe answer, transactions then write their files as SQLite does
+            }
         }
     }
 
@@ -207,6 +211,8 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             attr.mtimeSec = attr.ctimeSec = attr.atimeSec = now / 1000;
             return 0;
         }
+        Database database = node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
+        long heldChanges = database == null ? 0 : database.heldChanges();
         Statx st = statx.get();
         int r = fh >= 0 && fh != VIRTUAL_FH && fh != NO_FH ? LibC.fstatx((int) fh, st) : LibC.statx(node.backing.toString(), st);
         if (r < 0) {
@@ -214,9 +220,14 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
         attr.set(st);
         attr.timeoutNanos = CACHE_NANOS;
-        Database database = node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
-        if (database != null && database.holding()) {
-            attr.size = database.databaseSize(attr.size); // the kernel would drop the cached pages past the file's end
+        if (database != null && (database.holding() || database.heldChanges() != heldChanges)) {
+            // The file is not (or was not, during the statx) what the app wrote: a size smaller than
+            // the kernel's would make it drop the pages past it.
+            try {
+                attr.size = database.databaseSize();
+            } catch (IOException e) {
+                return failure("getattr " + node.name, e);
+            }
         }
         return 0;
     }
@@ -405,7 +416,15 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             return r;
         }
         if (file.kind() == FileName.Kind.SUPER_JOURNAL) {
-            superJournalExists = true;
+            refreshSuperJournals();
+            try {
+                for (Database database : store.databases()) {
+                    database.superJournalCreated();
+                }
+            } catch (IOException e) {
+                LibC.close((int) result.fh);
+                return failure("create " + name, e);
+            }
         }
         if (file.kind() != FileName.Kind.JOURNAL) {
             // A journal's name need not survive a power loss: see Database.deferSync.
@@ -577,7 +596,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             }
             Files.delete(node.backing);
             if (file.kind() == FileName.Kind.SUPER_JOURNAL) {
-                superJournalExists = anySuperJournal();
+                refreshSuperJournals();
             }
             if (file.kind() != FileName.Kind.JOURNAL) {
                 changedDirectories.add(node.backing.getParent());

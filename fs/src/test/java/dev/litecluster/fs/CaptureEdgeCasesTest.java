@@ -149,12 +149,17 @@ class CaptureEdgeCasesTest {
                 """, node.db(DB), mode), DB);
     }
 
-    /** Both databases are in the mount, so SQLite creates the super-journal there too. */
-    @Test
-    void attachedDatabasesInOneTransaction() throws Exception {
+    /**
+     * Both databases are in the mount, so SQLite creates the super-journal there too. With a tiny
+     * page cache, pages of the main database are held (written before the commit) before the
+     * super-journal exists: its creation spills them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "PRAGMA cache_size=5; PRAGMA o.cache_size=5;"})
+    void attachedDatabasesInOneTransaction(String cache) throws Exception {
         String other = "other.db";
         Oracle.captureAndVerify(root, node -> {
-            String attach = "ATTACH '" + node.db(other) + "' AS o;";
+            String attach = "ATTACH '" + node.db(other) + "' AS o;" + cache;
             sqlite3(node.db(DB), attach + "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE o.u(id INTEGER PRIMARY KEY, v TEXT);");
             long mainBefore = node.store.get(DB).position().txid();
             long otherBefore = node.store.get(other).position().txid();
@@ -195,6 +200,34 @@ class CaptureEdgeCasesTest {
                 INSERT INTO t(v) VALUES ('second');
                 UPDATE t SET v = 'third' WHERE id % 5 = 0;
                 """), DB);
+    }
+
+    /**
+     * A rollback-mode commit's pages reach the database file after the log, named by the apply
+     * marker until the file is synced (a second later); with synchronous=OFF nothing is synced and
+     * the marker is cleared at once (it only has to outlive the write, for a kill -9).
+     */
+    @ParameterizedTest
+    @CsvSource({"FULL, true", "OFF, false"})
+    void applyMarkerFollowsTheAppsSynchronousSetting(String synchronous, boolean namedAfterCommit) throws Exception {
+        Path marker = MountedStore.databaseDir(root, DB).resolve("applying");
+        Oracle.captureAndVerify(root, node -> {
+            sqlite3(node.db(DB), "PRAGMA journal_mode=DELETE; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);");
+            awaitMarkerCleared(marker); // the first commits' flush
+            long txid = node.store.get(DB).position().txid();
+            sqlite3(node.db(DB), "PRAGMA synchronous=" + synchronous + "; INSERT INTO t(v) VALUES (randomblob(5000));");
+            assertThat(Long.parseLong(Files.readString(marker).strip())).as("apply marker right after the commit")
+                    .isEqualTo(namedAfterCommit ? txid + 1 : 0);
+            awaitMarkerCleared(marker);
+        }, DB);
+    }
+
+    private static void awaitMarkerCleared(Path marker) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (Long.parseLong(Files.readString(marker).strip()) != 0) {
+            assertThat(System.nanoTime() - deadline).as("marker cleared once the file is synced").isNegative();
+            Thread.sleep(50);
+        }
     }
 
     @Test

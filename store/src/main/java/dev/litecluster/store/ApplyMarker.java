@@ -32,10 +32,14 @@ final class ApplyMarker implements Closeable {
         }
     }
 
-    /** Records from {@code txid} on are about to be written into the database file. */
-    void cover(long txid) throws IOException {
+    /**
+     * Records from {@code txid} on are about to be written into the database file; {@code durable}:
+     * synced first, before any of their pages can reach the disk (else it guards against a crash
+     * of this process only).
+     */
+    void cover(long txid, boolean durable) throws IOException {
         if (from == 0) {
-            write(txid, true); // durable before any page of the batch can reach the disk
+            write(txid, durable);
             from = txid;
         }
     }
@@ -47,13 +51,13 @@ final class ApplyMarker implements Closeable {
 
     /**
      * The database file was synced holding everything up to {@code synced}; {@code applied} is the
-     * newest TXID now. Not synced itself: a crash that loses this write leaves an earlier TXID named,
-     * and recovery writes a few more records again.
+     * newest TXID now. Usually not synced itself: a crash that loses this write leaves an earlier TXID
+     * named, and recovery writes a few more records again; {@code durable} when that must not happen.
      */
-    void synced(long synced, long applied) throws IOException {
+    void synced(long synced, long applied, boolean durable) throws IOException {
         long next = applied > synced ? synced + 1 : 0;
         if (from != 0 && next != from) {
-            write(next, false);
+            write(next, durable);
             from = next;
         }
     }

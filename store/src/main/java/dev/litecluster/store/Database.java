@@ -40,14 +40,14 @@ public final class Database implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** How long pages written after the log (replicated, or held until a commit) stay unsynced in the database file, named by the apply marker. */
     private static final long FLUSH_APPLIED_AFTER_MILLIS = 1_000;
-    /** Runs {@link #flushApplied()} of every database. */
     /**
      * The most a rollback-mode transaction may write into its database file before its commit and
      * still be held in memory ({@link HeldWrites}); a bigger one spills into the file.
      */
     static final long HELD_LIMIT = 16L << 20;
+    /** Runs {@link #flushApplied()} of every database. */
     private static final ScheduledExecutorService FLUSHES = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("replica-flush").factory());
+            Thread.ofPlatform().daemon().name("db-flush").factory());
 
     private final DatabaseFiles files;
     private final ApplyMarker applying;
@@ -59,6 +59,14 @@ public final class Database implements Closeable {
     private boolean journalActive;
     /** The app asked for an fsync during the running held transaction; its commit syncs the log. */
     private boolean syncWanted;
+    /** Counts the times held writes began or reached the file: a size read from the file meanwhile may be stale. */
+    private volatile long heldChanges;
+    /**
+     * Why committed pages could not be written into the database file (null: they could). The log
+     * has them and the apply marker names them, so a restart repairs the file; until then the held
+     * pages keep serving reads and nothing else is written.
+     */
+    private String unwritable;
     /** A {@link #flushApplied()} is scheduled or running. */
     private boolean flushing;
     private boolean closed;
@@ -184,6 +192,7 @@ public final class Database implements Closeable {
      * deletion, which recovery can only honour in the files) spills the transaction into the file.
      */
     public synchronized boolean holdDatabaseWrite(long offset, MemorySegment data, boolean multiDatabase) throws IOException {
+        requireWritable();
         if (!holds()) {
             return false;
         }
@@ -192,10 +201,23 @@ public final class Database implements Closeable {
             spill();
             return false;
         }
+        startHolding();
         held.write(offset, data, db);
-        holding = true;
         markDirty(offset, length);
         return true;
+    }
+
+    private void startHolding() {
+        if (!holding) {
+            heldChanges++;
+            holding = true;
+        }
+    }
+
+    private void requireWritable() throws IOException {
+        if (unwritable != null) {
+            throw new IOException("database " + name() + ": " + unwritable);
+        }
     }
 
     /** The app resizes the database file: held like a write (true), else the caller resizes the file. */
@@ -207,9 +229,24 @@ public final class Database implements Closeable {
             spill();
             return false;
         }
+        startHolding();
+        long before = held.size();
         held.truncate(size, db);
-        holding = true;
+        if (size != before) {
+            markDirty(Math.min(size, before), Math.abs(size - before)); // shrunk and grown again: zeros
+        }
         return true;
+    }
+
+    /**
+     * A super-journal was created: a transaction over several databases is committing, whose commit
+     * point is the super-journal's deletion; recovery can honour that only in the files, so a
+     * transaction holding writes here spills them now (its later writes see the super-journal).
+     */
+    public synchronized void superJournalCreated() throws IOException {
+        if (holds() && held.active()) {
+            spill();
+        }
     }
 
     /**
@@ -232,14 +269,22 @@ public final class Database implements Closeable {
         return holding;
     }
 
+    /**
+     * Changes each time writes begin to be held or reach the file: a caller that read the file's
+     * size asks before and after, and if it changed or {@link #holding}, asks {@link #databaseSize}.
+     */
+    public long heldChanges() {
+        return heldChanges;
+    }
+
     /** Reads the database file as the app wrote it; fewer bytes than {@code length} at its end. */
     public synchronized int readDatabase(long offset, MemorySegment dst, int length) throws IOException {
         return held.active() ? held.read(offset, dst, length, db) : HeldWrites.readFile(db, offset, dst, length);
     }
 
-    /** The database file's size as the app sees it, given the backing file's. */
-    public synchronized long databaseSize(long fileSize) {
-        return held.active() ? held.size() : fileSize;
+    /** The database file's size as the app sees it. */
+    public synchronized long databaseSize() throws IOException {
+        return held.active() ? held.size() : db.size();
     }
 
     /**
@@ -248,15 +293,22 @@ public final class Database implements Closeable {
      * recovery to play it back is set.
      */
     private void spill() throws IOException {
-        spill.set();
         if (Files.exists(files.journal())) {
             try (FileChannel journal = FileChannel.open(files.journal(), StandardOpenOption.READ)) {
                 journal.force(true);
             }
             MarkerFile.syncDirectory(files.dir());
         }
-        held.writeTo(db);
-        holding = false;
+        spill.set();
+        try {
+            held.writeTo(db);
+        } finally {
+            // On a failure part of it may be in the file: the app's rollback (its journal is durable,
+            // the marker set) writes the pages back there, and reads must see the file.
+            held.discard();
+            holding = false;
+            heldChanges++;
+        }
         LOG.info("database {}: a transaction writes its pages before its commit (over {} MiB, or several databases)",
                 name(), HELD_LIMIT >> 20);
     }
@@ -265,6 +317,7 @@ public final class Database implements Closeable {
     private void discardHeld() {
         held.discard();
         holding = false;
+        heldChanges++;
         journalActive = false;
         syncWanted = false;
     }
@@ -275,29 +328,62 @@ public final class Database implements Closeable {
      * previous versions and produce no record.
      */
     public synchronized void journalFinalized() throws IOException {
+        requireWritable();
         boolean spilled = spill.isSet();
         boolean sync = syncWanted;
         journalActive = false;
         syncWanted = false;
+        long before = txid;
         try {
-            long before = txid;
             captureRollback();
-            if (held.active()) {
-                if (txid > before) {
-                    if (sync) {
-                        log.sync(); // what the app's skipped fsyncs asked for, before any page reaches the file
-                    }
-                    applying.cover(txid);
-                }
-                held.writeTo(db);
-                scheduleFlush();
-            } else if (spilled) {
-                log.sync();
-                spill.clear();
-            }
         } finally {
-            held.discard(); // on a failure the transaction did not commit: the file holds what was
-            holding = false;
+            if (txid == before && held.active()) {
+                // No record (a rollback, or the capture failed): the file holds the committed pages.
+                discardHeld();
+            }
+        }
+        if (held.active()) {
+            writeHeld(sync);
+        } else if (spilled) {
+            log.sync();
+            spill.clear();
+        }
+    }
+
+    /**
+     * Writes a just-logged transaction's held pages into the database file, after the log is synced
+     * if the app asked for any fsync. The apply marker names the transaction first (synced with it;
+     * without a sync, a kill -9 still finds it and power loss is what the app accepted), and moves on
+     * once the file is synced, a second later, or at once when nothing was asked to be durable.
+     */
+    private void writeHeld(boolean sync) throws IOException {
+        IOException syncFailure = null;
+        if (sync) {
+            try {
+                log.sync();
+            } catch (IOException e) {
+                syncFailure = e; // the record is in the log and the checksums: the file must follow
+            }
+        }
+        boolean wasPending = applying.pending();
+        try {
+            applying.cover(txid, sync);
+            held.writeTo(db);
+        } catch (IOException | RuntimeException e) {
+            unwritable = "committed pages could not be written into the database file (" + e.getMessage()
+                    + "); restart the node to write them from the log";
+            LOG.error("database {}: {}", name(), unwritable);
+            throw e;
+        }
+        holding = false;
+        heldChanges++;
+        if (sync || wasPending) {
+            scheduleFlush();
+        } else {
+            applying.synced(txid, txid, false); // in the page cache: all a crash of this process needs
+        }
+        if (syncFailure != null) {
+            throw syncFailure;
         }
     }
 
@@ -632,7 +718,7 @@ public final class Database implements Closeable {
         LtxHeader last = headers.getLast();
         // Named before the log holds the batch: a crash from here on leaves recovery to write every
         // record of the log from the marker on into the file (one the log lacks never reached the file).
-        applying.cover(first.maxTxid());
+        applying.cover(first.maxTxid(), true);
         if (first.isSnapshot()) {
             log.truncateAfter(0);
         } else if (log.lastTxid() > txid) {
@@ -690,24 +776,24 @@ public final class Database implements Closeable {
     private void flushApplied() {
         boolean synced = false;
         try {
-            long held;
+            long written;
             synchronized (this) {
-                if (closed) {
+                if (closed || unwritable != null) {
                     return;
                 }
-                held = txid;
+                written = txid;
             }
             db.force(false);
             synchronized (this) {
-                if (!closed) {
-                    applying.synced(held, Math.max(txid, log.lastTxid()));
+                if (!closed && unwritable == null) {
+                    applying.synced(written, Math.max(txid, log.lastTxid()), false);
                     synced = true;
                 }
             }
         } catch (ClosedChannelException e) {
             // closed meanwhile: close() synced it
         } catch (IOException e) {
-            LOG.warn("database {}: could not sync the replicated pages ({}); recovery writes them again after a crash",
+            LOG.warn("database {}: could not sync the pages written after the log ({}); recovery writes them again after a crash",
                     name(), e.getMessage());
         } finally {
             synchronized (this) {
@@ -720,9 +806,10 @@ public final class Database implements Closeable {
     }
 
     /**
-     * Before the first transaction a former replica captures: its replicated pages are synced and
-     * the marker cleared, for recovery after a crash must not write old records over the database
-     * (nor drop the -wal, which then holds transactions the log may lack).
+     * Before the first WAL transaction captured while the marker names records (a former replica's,
+     * or rollback-mode commits just before a switch to WAL): they are synced and the marker cleared,
+     * durably, for recovery after a crash must not write old records over the database nor drop the
+     * -wal, which then holds transactions the log may lack.
      */
     private void settleApplied() throws IOException {
         if (applying.pending() && log.lastTxid() == txid) {
@@ -730,10 +817,10 @@ public final class Database implements Closeable {
         }
     }
 
-    /** Syncs the database file and moves the apply marker past what it holds (under this database's lock). */
+    /** Syncs the database file and moves the apply marker past what it holds, durably (under this database's lock). */
     private void syncApplied() throws IOException {
         db.force(false);
-        applying.synced(txid, Math.max(txid, log.lastTxid()));
+        applying.synced(txid, Math.max(txid, log.lastTxid()), true);
     }
 
     /** Writes the newest version of every page of {@code records} (a verified batch) through {@code writer}. */
@@ -771,7 +858,7 @@ public final class Database implements Closeable {
             if (txid > 0) {
                 saveState();
             }
-            if (applying.pending()) {
+            if (applying.pending() && unwritable == null) {
                 syncApplied();
             }
         } finally {

@@ -23,6 +23,8 @@ final class HeldWrites {
     private static final int WRITE_CHUNK = 64 * 1024;
 
     private final Map<Long, byte[]> units = new HashMap<>();
+    /** Gathers consecutive units for {@link #writeTo}. */
+    private ByteBuffer chunk;
     private boolean active;
     /** The file size the app sees. */
     private long size;
@@ -118,7 +120,9 @@ final class HeldWrites {
             file.truncate(fileValid);
         }
         long[] order = units.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
-        ByteBuffer chunk = ByteBuffer.allocateDirect(WRITE_CHUNK);
+        if (chunk == null) {
+            chunk = ByteBuffer.allocateDirect(WRITE_CHUNK);
+        }
         long chunkStart = 0;
         for (long unit : order) {
             long at = unit << SHIFT;

@@ -56,11 +56,26 @@ public final class Store implements Closeable {
             for (Path db : existing) {
                 store.open(db.getFileName().toString());
             }
+            store.deleteStaleSuperJournals();
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
         return store;
+    }
+
+    /**
+     * After every database recovered no journal is left, so a super-journal belongs to a
+     * multi-database transaction a crash interrupted, and SQLite would delete it; left, it would
+     * make every later transaction write its database file before its commit (see Database.superJournalCreated).
+     */
+    private void deleteStaleSuperJournals() throws IOException {
+        try (Stream<Path> list = Files.list(superJournals())) {
+            for (Path stale : list.toList()) {
+                Files.delete(stale);
+                LOG.info("deleted the super-journal {} of a transaction a crash interrupted", stale.getFileName());
+            }
+        }
     }
 
     public Path dir() {

@@ -19,16 +19,16 @@ class ApplyMarkerTest {
         Path file = dir.resolve("applying");
         assertThat(ApplyMarker.read(file)).isZero();
         try (ApplyMarker marker = new ApplyMarker(file)) {
-            marker.cover(100);
+            marker.cover(100, true);
             assertThat(ApplyMarker.read(file)).isEqualTo(100);
-            marker.cover(101);
+            marker.cover(101, true);
             assertThat(ApplyMarker.read(file)).as("an earlier batch is still not synced").isEqualTo(100);
-            marker.synced(101, 103);
+            marker.synced(101, 103, false);
             assertThat(ApplyMarker.read(file)).as("synced through 101, 102 and 103 applied since").isEqualTo(102);
-            marker.synced(103, 103);
+            marker.synced(103, 103, false);
             assertThat(ApplyMarker.read(file)).isZero();
             assertThat(marker.pending()).isFalse();
-            marker.cover(Long.MAX_VALUE);
+            marker.cover(Long.MAX_VALUE, true);
             assertThat(ApplyMarker.read(file)).isEqualTo(Long.MAX_VALUE);
             assertThat(marker.pending()).isTrue();
         }

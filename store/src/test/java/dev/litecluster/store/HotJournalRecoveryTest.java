@@ -100,6 +100,17 @@ class HotJournalRecoveryTest {
         }
     }
 
+    /** No journal is left after recovery, so a super-journal left by a crash names nothing live: deleted. */
+    @Test
+    void staleSuperJournalIsDeleted() throws Exception {
+        Path stale = dir.resolve("superjournals").resolve("app.db-mj1A2B3C4D");
+        Files.createDirectories(stale.getParent());
+        Files.writeString(stale, "/mnt/app.db-journal\0/mnt/other.db-journal\0");
+        try (Store store = Store.open(dir)) {
+            assertThat(stale).doesNotExist();
+        }
+    }
+
     /**
      * Two committed transactions through a store, then a writer that dies inside a transaction whose
      * pages spilled into the file (a tiny cache), reusing freelist pages; its hot journal is left
