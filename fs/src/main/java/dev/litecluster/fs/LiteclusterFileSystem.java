@@ -176,7 +176,12 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
      * apply) may do anything. FUSE gives the caller's thread id: ours are in /proc/self/task.
      */
     private boolean refusedOnReplica(Request req, FileName file) {
-        return !cluster.isPrimary() && file.kind() != FileName.Kind.SHM && !ownThread(req.pid());
+        return refusedOnReplica(req, file, cluster.isPrimary());
+    }
+
+    /** {@link #refusedOnReplica(Request, FileName)} with the role already asked (it reads the clock). */
+    private static boolean refusedOnReplica(Request req, FileName file, boolean primary) {
+        return !primary && file.kind() != FileName.Kind.SHM && !ownThread(req.pid());
     }
 
     /**
@@ -211,7 +216,9 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             attr.mtimeSec = attr.ctimeSec = attr.atimeSec = now / 1000;
             return 0;
         }
-        Database database = node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
+        // Only the primary holds writes; a replica's handlers never wait for its database's lock,
+        // which an apply holds while it waits for SQLite's locks.
+        Database database = node.file.kind() == FileName.Kind.DATABASE && cluster.isPrimary() ? database(node) : null;
         long heldChanges = database == null ? 0 : database.heldChanges();
         Statx st = statx.get();
         int r = fh >= 0 && fh != VIRTUAL_FH && fh != NO_FH ? LibC.fstatx((int) fh, st) : LibC.statx(node.backing.toString(), st);
@@ -451,7 +458,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
         Node node = node(nodeid);
         Database database = node != null && node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
-        if (database != null && database.holding()) {
+        if (database != null && database.holding() && cluster.isPrimary()) {
             try {
                 return database.readDatabase(offset, dst, size);
             } catch (IOException e) {
@@ -467,10 +474,11 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (node == null) {
             return -Errno.ENOENT;
         }
-        if (refusedOnReplica(req, node.file)) {
+        boolean primary = cluster.isPrimary();
+        if (refusedOnReplica(req, node.file, primary)) {
             return -Errno.EROFS;
         }
-        Database database = cluster.isPrimary() ? database(node) : null;
+        Database database = primary ? database(node) : null;
         if (database == null) {
             return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset); // replica apply, super-journals
         }
@@ -505,10 +513,8 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                         database.walChanging(); // a new header: the frames written so far stop being valid
                     }
                     int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
-                    if (n > 0) {
-                        database.walWritten(offset, data.asSlice(0, n));
-                    }
-                    return fenced() ? -Errno.EIO : n;
+                    boolean commit = n > 0 && database.walWritten(offset, data.asSlice(0, n));
+                    return commit && fenced() ? -Errno.EIO : n;
                 }
                 default -> {
                     return (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);

@@ -315,9 +315,13 @@ public final class Database implements Closeable {
 
     /** Forgets a running transaction's held writes: the node stopped being primary, or closes. */
     private void discardHeld() {
+        if (held.active()) {
+            // Only then: a replica's getattr that saw a change would wait for this lock, which an
+            // apply holds while it waits for SQLite's locks (a deadlock with a reader).
+            heldChanges++;
+        }
         held.discard();
         holding = false;
-        heldChanges++;
         journalActive = false;
         syncWanted = false;
     }
@@ -422,14 +426,16 @@ public final class Database implements Closeable {
 
     /**
      * The app wrote {@code data} at {@code offset} of the WAL (read during the call only): captures
-     * every transaction whose commit frame is now valid.
+     * every transaction whose commit frame is now valid, and says whether there was one.
      */
-    public synchronized void walWritten(long offset, MemorySegment data) throws IOException {
+    public synchronized boolean walWritten(long offset, MemorySegment data) throws IOException {
         WalFollower wf = follower();
-        for (WalFollower.Commit commit : wf.afterWrite(offset, data)) {
+        List<WalFollower.Commit> commits = wf.afterWrite(offset, data);
+        for (WalFollower.Commit commit : commits) {
             captureWalCommit(commit);
             wf.release(commit);
         }
+        return !commits.isEmpty();
     }
 
     void captureWalCommit(WalFollower.Commit commit) throws IOException {

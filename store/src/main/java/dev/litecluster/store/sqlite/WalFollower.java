@@ -60,7 +60,7 @@ public final class WalFollower {
     private long pendingEnd;
     /** The end of what the app wrote since the WAL header (unknown after a scan of an existing WAL: no limit). */
     private long writtenEnd;
-    private final TreeMap<Integer, Long> pendingPages = new TreeMap<>();
+    private TreeMap<Integer, Long> pendingPages = new TreeMap<>();
     private Map<Integer, byte[]> pendingCopies = new HashMap<>();
     private long heldBytes;
     /** Page copies of released commits, for reuse. */
@@ -219,12 +219,12 @@ public final class WalFollower {
             pendingEnd += frame.length;
             int commitPages = h.getInt(4);
             if (commitPages != 0) {
-                commits.add(new Commit(commitPages, new TreeMap<>(pendingPages), pendingCopies, committedEnd,
+                commits.add(new Commit(commitPages, pendingPages, pendingCopies, committedEnd,
                         pendingEnd - committedEnd, salt1, salt2));
                 committedS0 = pendingS0;
                 committedS1 = pendingS1;
                 committedEnd = pendingEnd;
-                pendingPages.clear();
+                pendingPages = new TreeMap<>(); // handed to the commit, like its copies
                 pendingCopies = new HashMap<>();
             }
         }
