@@ -216,9 +216,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             attr.mtimeSec = attr.ctimeSec = attr.atimeSec = now / 1000;
             return 0;
         }
-        // Only the primary holds writes; a replica's handlers never wait for its database's lock,
-        // which an apply holds while it waits for SQLite's locks.
-        Database database = node.file.kind() == FileName.Kind.DATABASE && cluster.isPrimary() ? database(node) : null;
+        Database database = node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
         long heldChanges = database == null ? 0 : database.heldChanges();
         Statx st = statx.get();
         int r = fh >= 0 && fh != VIRTUAL_FH && fh != NO_FH ? LibC.fstatx((int) fh, st) : LibC.statx(node.backing.toString(), st);
@@ -458,7 +456,7 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
         Node node = node(nodeid);
         Database database = node != null && node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
-        if (database != null && database.holding() && cluster.isPrimary()) {
+        if (database != null && database.holding()) {
             try {
                 return database.readDatabase(offset, dst, size);
             } catch (IOException e) {

@@ -222,6 +222,26 @@ class CaptureEdgeCasesTest {
         }, DB);
     }
 
+    /**
+     * A FULL commit's log sync makes the OFF commits before it durable in the log too, so the marker
+     * it sets names the first of them: after a power loss recovery writes their pages as well.
+     */
+    @Test
+    void syncedCommitNamesTheUnsyncedOnesBeforeIt() throws Exception {
+        Path marker = MountedStore.databaseDir(root, DB).resolve("applying");
+        Oracle.captureAndVerify(root, node -> {
+            sqlite3(node.db(DB), "PRAGMA journal_mode=DELETE; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);");
+            awaitMarkerCleared(marker);
+            long txid = node.store.get(DB).position().txid();
+            sqlite3(node.db(DB), "PRAGMA synchronous=OFF; INSERT INTO t(v) VALUES (1); INSERT INTO t(v) VALUES (2);");
+            assertThat(Long.parseLong(Files.readString(marker).strip())).as("marker after OFF commits").isZero();
+            sqlite3(node.db(DB), "PRAGMA synchronous=FULL; INSERT INTO t(v) VALUES (3);");
+            assertThat(Long.parseLong(Files.readString(marker).strip())).as("marker after the FULL commit")
+                    .isEqualTo(txid + 1);
+            awaitMarkerCleared(marker);
+        }, DB);
+    }
+
     private static void awaitMarkerCleared(Path marker) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (Long.parseLong(Files.readString(marker).strip()) != 0) {

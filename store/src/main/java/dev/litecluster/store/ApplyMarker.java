@@ -49,6 +49,11 @@ final class ApplyMarker implements Closeable {
         return from != 0;
     }
 
+    /** What is named (0: nothing). */
+    long from() {
+        return from;
+    }
+
     /**
      * The database file was synced holding everything up to {@code synced}; {@code applied} is the
      * newest TXID now. Usually not synced itself: a crash that loses this write leaves an earlier TXID

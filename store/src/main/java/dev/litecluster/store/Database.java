@@ -53,7 +53,13 @@ public final class Database implements Closeable {
     private final ApplyMarker applying;
     private final SpillMarker spill;
     private final HeldWrites held = new HeldWrites();
-    /** {@code held.active()}, for the filesystem's reads without this database's lock. */
+    /**
+     * Guards {@link #held} for the filesystem's reads and getattr, which must never wait for this
+     * database's lock: a replica's apply holds it while it waits for SQLite's locks, which a reader
+     * may hold. {@code held} changes under both locks and is read under either.
+     */
+    private final Object heldLock = new Object();
+    /** {@code held.active()}, for the filesystem's reads without any lock. */
     private volatile boolean holding;
     /** The app wrote its rollback journal since the last commit: a rollback-mode transaction runs. */
     private boolean journalActive;
@@ -61,6 +67,12 @@ public final class Database implements Closeable {
     private boolean syncWanted;
     /** Counts the times held writes began or reached the file: a size read from the file meanwhile may be stale. */
     private volatile long heldChanges;
+    /**
+     * The first TXID written into the file by a commit that asked for no fsync, since the file was
+     * last synced (0: none): a later commit that syncs the log makes it durable there too, so its
+     * apply marker must name it.
+     */
+    private long unsyncedFrom;
     /**
      * Why committed pages could not be written into the database file (null: they could). The log
      * has them and the apply marker names them, so a restart repairs the file; until then the held
@@ -172,7 +184,8 @@ public final class Database implements Closeable {
     }
 
     /** The app wrote its rollback journal (other than the header zeroing that commits PERSIST mode): a transaction runs. */
-    public synchronized void journalWritten() {
+    public synchronized void journalWritten() throws IOException {
+        requireWritable();
         if (!walActive()) {
             journalActive = true;
         }
@@ -202,7 +215,9 @@ public final class Database implements Closeable {
             return false;
         }
         startHolding();
-        held.write(offset, data, db);
+        synchronized (heldLock) {
+            held.write(offset, data, db);
+        }
         markDirty(offset, length);
         return true;
     }
@@ -222,6 +237,7 @@ public final class Database implements Closeable {
 
     /** The app resizes the database file: held like a write (true), else the caller resizes the file. */
     public synchronized boolean holdDatabaseResize(long size) throws IOException {
+        requireWritable();
         if (!holds()) {
             return false;
         }
@@ -230,8 +246,11 @@ public final class Database implements Closeable {
             return false;
         }
         startHolding();
-        long before = held.size();
-        held.truncate(size, db);
+        long before;
+        synchronized (heldLock) {
+            before = held.active() ? held.size() : db.size();
+            held.truncate(size, db);
+        }
         if (size != before) {
             markDirty(Math.min(size, before), Math.abs(size - before)); // shrunk and grown again: zeros
         }
@@ -244,7 +263,7 @@ public final class Database implements Closeable {
      * transaction holding writes here spills them now (its later writes see the super-journal).
      */
     public synchronized void superJournalCreated() throws IOException {
-        if (holds() && held.active()) {
+        if (unwritable == null && holds() && held.active()) {
             spill();
         }
     }
@@ -277,14 +296,18 @@ public final class Database implements Closeable {
         return heldChanges;
     }
 
-    /** Reads the database file as the app wrote it; fewer bytes than {@code length} at its end. */
-    public synchronized int readDatabase(long offset, MemorySegment dst, int length) throws IOException {
-        return held.active() ? held.read(offset, dst, length, db) : HeldWrites.readFile(db, offset, dst, length);
+    /** Reads the database file as the app wrote it; fewer bytes than {@code length} at its end. Never waits for this database's lock. */
+    public int readDatabase(long offset, MemorySegment dst, int length) throws IOException {
+        synchronized (heldLock) {
+            return held.active() ? held.read(offset, dst, length, db) : HeldWrites.readFile(db, offset, dst, length);
+        }
     }
 
-    /** The database file's size as the app sees it. */
-    public synchronized long databaseSize() throws IOException {
-        return held.active() ? held.size() : db.size();
+    /** The database file's size as the app sees it. Never waits for this database's lock. */
+    public long databaseSize() throws IOException {
+        synchronized (heldLock) {
+            return held.active() ? held.size() : db.size();
+        }
     }
 
     /**
@@ -300,14 +323,19 @@ public final class Database implements Closeable {
             MarkerFile.syncDirectory(files.dir());
         }
         spill.set();
+        heldChanges++; // before the file changes: a getattr's statx meanwhile must not be believed
         try {
-            held.writeTo(db);
+            synchronized (heldLock) {
+                try {
+                    held.writeTo(db);
+                } finally {
+                    // On a failure part of it may be in the file: the app's rollback (its journal is
+                    // durable, the marker set) writes the pages back there, and reads must see the file.
+                    held.discard();
+                }
+            }
         } finally {
-            // On a failure part of it may be in the file: the app's rollback (its journal is durable,
-            // the marker set) writes the pages back there, and reads must see the file.
-            held.discard();
             holding = false;
-            heldChanges++;
         }
         LOG.info("database {}: a transaction writes its pages before its commit (over {} MiB, or several databases)",
                 name(), HELD_LIMIT >> 20);
@@ -316,11 +344,11 @@ public final class Database implements Closeable {
     /** Forgets a running transaction's held writes: the node stopped being primary, or closes. */
     private void discardHeld() {
         if (held.active()) {
-            // Only then: a replica's getattr that saw a change would wait for this lock, which an
-            // apply holds while it waits for SQLite's locks (a deadlock with a reader).
             heldChanges++;
+            synchronized (heldLock) {
+                held.discard();
+            }
         }
-        held.discard();
         holding = false;
         journalActive = false;
         syncWanted = false;
@@ -341,14 +369,14 @@ public final class Database implements Closeable {
         try {
             captureRollback();
         } finally {
-            if (txid == before && held.active()) {
-                // No record (a rollback, or the capture failed): the file holds the committed pages.
-                discardHeld();
+            // Also when the capture failed: a record that reached the log must reach the file.
+            if (txid == before) {
+                discardHeld(); // no record (a rollback, or a failure): the file holds the committed pages
+            } else if (held.active()) {
+                writeHeld(sync);
             }
         }
-        if (held.active()) {
-            writeHeld(sync);
-        } else if (spilled) {
+        if (spilled) {
             log.sync();
             spill.clear();
         }
@@ -358,37 +386,56 @@ public final class Database implements Closeable {
      * Writes a just-logged transaction's held pages into the database file, after the log is synced
      * if the app asked for any fsync. The apply marker names the transaction first (synced with it;
      * without a sync, a kill -9 still finds it and power loss is what the app accepted), and moves on
-     * once the file is synced, a second later, or at once when nothing was asked to be durable.
+     * once the file is synced, a second later, or at once when nothing was asked to be durable. A
+     * failure leaves the database refusing writes until a restart, which repairs the file from the log.
      */
     private void writeHeld(boolean sync) throws IOException {
-        IOException syncFailure = null;
+        IOException failure = null;
         if (sync) {
             try {
                 log.sync();
             } catch (IOException e) {
-                syncFailure = e; // the record is in the log and the checksums: the file must follow
+                failure = e;
             }
         }
         boolean wasPending = applying.pending();
+        boolean covered = false;
         try {
-            applying.cover(txid, sync);
-            held.writeTo(db);
-        } catch (IOException | RuntimeException e) {
-            unwritable = "committed pages could not be written into the database file (" + e.getMessage()
-                    + "); restart the node to write them from the log";
-            LOG.error("database {}: {}", name(), unwritable);
-            throw e;
+            // Commits that asked for no fsync since the file was last synced are in this log sync too.
+            applying.cover(sync && unsyncedFrom != 0 ? unsyncedFrom : txid, sync);
+            covered = true;
+        } catch (IOException e) {
+            failure = failure == null ? e : failure;
         }
-        holding = false;
-        heldChanges++;
+        heldChanges++; // before the file changes: a getattr's statx meanwhile must not be believed
+        try {
+            synchronized (heldLock) {
+                held.writeTo(db);
+            }
+            if (!covered) {
+                db.force(false); // the marker may not name these pages: make them durable instead
+            }
+        } catch (IOException | RuntimeException e) {
+            refuseWrites("committed pages could not be written into the database file", e);
+            throw e;
+        } finally {
+            holding = false;
+        }
         if (sync || wasPending) {
             scheduleFlush();
         } else {
             applying.synced(txid, txid, false); // in the page cache: all a crash of this process needs
+            unsyncedFrom = unsyncedFrom == 0 ? txid : unsyncedFrom;
         }
-        if (syncFailure != null) {
-            throw syncFailure;
+        if (failure != null) {
+            refuseWrites("the log or the apply marker could not be synced", failure);
+            throw failure; // a failed fsync may have dropped what it was given: later ones prove nothing
         }
+    }
+
+    private void refuseWrites(String what, Exception cause) {
+        unwritable = what + " (" + cause.getMessage() + "); restart the node to repair the database file from the log";
+        LOG.error("database {}: {}", name(), unwritable);
     }
 
     private void captureRollback() throws IOException {
@@ -637,18 +684,22 @@ public final class Database implements Closeable {
 
     /**
      * Deletes log segments older than {@code keepMillis} whose records are all below
-     * {@code neededFrom} (the oldest TXID a replica or the backup still needs). The checksum state is
-     * saved first, so a restart never needs a deleted record.
+     * {@code neededFrom} (the oldest TXID a replica or the backup still needs), and below what the
+     * apply marker names (recovery may have to write it into the database file). The checksum state
+     * is saved first, so a restart never needs a deleted record.
      *
      * @return the number of segments deleted
      */
     public int enforceRetention(long keepMillis, long neededFrom) throws IOException {
-        long saved;
+        long keepFrom;
         synchronized (this) {
             saveState();
-            saved = txid;
+            keepFrom = Math.min(neededFrom, txid + 1);
+            if (applying.pending()) {
+                keepFrom = Math.min(keepFrom, applying.from()); // recovery may have to write them into the file
+            }
         }
-        return log.deleteBefore(Math.min(neededFrom, saved + 1), System.currentTimeMillis() - keepMillis);
+        return log.deleteBefore(keepFrom, System.currentTimeMillis() - keepMillis);
     }
 
     // ---- replication ----------------------------------------------------------------------------
@@ -694,6 +745,7 @@ public final class Database implements Closeable {
      * {@link DivergenceException}: ask for a snapshot.
      */
     public synchronized void applyReplicated(List<? extends StagedRecord> records, ReplicaWriter writer) throws IOException {
+        requireWritable(); // committed pages it holds would be lost
         forgetWal(); // a replica's WAL changes without capture events: a follower from before would be stale
         discardHeld(); // a transaction that was running when this node stopped being primary never commits
         List<LtxHeader> headers = new ArrayList<>(records.size());
@@ -793,6 +845,7 @@ public final class Database implements Closeable {
             synchronized (this) {
                 if (!closed && unwritable == null) {
                     applying.synced(written, Math.max(txid, log.lastTxid()), false);
+                    unsyncedFrom = unsyncedFrom <= written ? 0 : unsyncedFrom;
                     synced = true;
                 }
             }
@@ -827,6 +880,7 @@ public final class Database implements Closeable {
     private void syncApplied() throws IOException {
         db.force(false);
         applying.synced(txid, Math.max(txid, log.lastTxid()), true);
+        unsyncedFrom = 0;
     }
 
     /** Writes the newest version of every page of {@code records} (a verified batch) through {@code writer}. */

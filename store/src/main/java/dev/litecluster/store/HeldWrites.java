@@ -123,6 +123,7 @@ final class HeldWrites {
         if (chunk == null) {
             chunk = ByteBuffer.allocateDirect(WRITE_CHUNK);
         }
+        chunk.clear(); // a failed write may have left bytes in it
         long chunkStart = 0;
         for (long unit : order) {
             long at = unit << SHIFT;

@@ -6,10 +6,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -65,15 +67,21 @@ public final class Store implements Closeable {
     }
 
     /**
-     * After every database recovered no journal is left, so a super-journal belongs to a
-     * multi-database transaction a crash interrupted, and SQLite would delete it; left, it would
-     * make every later transaction write its database file before its commit (see Database.superJournalCreated).
+     * After every database recovered no journal of the mount is left, so a super-journal belongs to
+     * a multi-database transaction a crash interrupted, and SQLite would delete it; left, it would
+     * make every later transaction write its database file before its commit (see
+     * Database.superJournalCreated). One that still names an existing journal (a database outside
+     * the mount, whose SQLite decides from it whether its transaction committed) is kept.
      */
     private void deleteStaleSuperJournals() throws IOException {
         try (Stream<Path> list = Files.list(superJournals())) {
-            for (Path stale : list.toList()) {
-                Files.delete(stale);
-                LOG.info("deleted the super-journal {} of a transaction a crash interrupted", stale.getFileName());
+            for (Path superJournal : list.toList()) {
+                String names = new String(Files.readAllBytes(superJournal), StandardCharsets.UTF_8);
+                boolean named = Arrays.stream(names.split("\0")).anyMatch(n -> !n.isEmpty() && Files.exists(Path.of(n)));
+                if (!named) {
+                    Files.delete(superJournal);
+                    LOG.info("deleted the super-journal {} of a transaction a crash interrupted", superJournal.getFileName());
+                }
             }
         }
     }

@@ -100,14 +100,22 @@ class HotJournalRecoveryTest {
         }
     }
 
-    /** No journal is left after recovery, so a super-journal left by a crash names nothing live: deleted. */
+    /**
+     * No journal of the mount is left after recovery, so a super-journal left by a crash is deleted,
+     * unless it names a journal that exists (of a database outside the mount, whose SQLite reads it).
+     */
     @Test
     void staleSuperJournalIsDeleted() throws Exception {
         Path stale = dir.resolve("superjournals").resolve("app.db-mj1A2B3C4D");
+        Path live = dir.resolve("superjournals").resolve("app.db-mj5E6F7A8B");
+        Path outside = dir.resolve("outside.db-journal");
         Files.createDirectories(stale.getParent());
+        Files.writeString(outside, "hot");
         Files.writeString(stale, "/mnt/app.db-journal\0/mnt/other.db-journal\0");
+        Files.writeString(live, "/mnt/app.db-journal\0" + outside + "\0");
         try (Store store = Store.open(dir)) {
             assertThat(stale).doesNotExist();
+            assertThat(live).exists();
         }
     }
 
