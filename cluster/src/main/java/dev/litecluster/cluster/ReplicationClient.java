@@ -25,7 +25,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +53,8 @@ public final class ReplicationClient implements AutoCloseable {
     private final Member self;
     private static final int MAX_BATCH = 256;
     private final Function<Database, ReplicaWriter> writerFactory;
-    private final Map<String, ReplicaWriter> writers = new HashMap<>();
+    /** Concurrent: {@link #close()} walks it while an apply that outlived its wait may still add one. */
+    private final Map<String, ReplicaWriter> writers = new ConcurrentHashMap<>();
     private final Path scratch;
     private final HttpClient http = new HttpClient();
     /** Read by acknowledgements from the receiving thread too. */
