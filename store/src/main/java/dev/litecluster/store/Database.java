@@ -598,6 +598,7 @@ public final class Database implements Closeable {
      * page size change, carry every page.
      */
     synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
+        dropUnappliedRecords();
         if (walRange != WalRange.NONE) {
             settleApplied();
         }
@@ -861,6 +862,21 @@ public final class Database implements Closeable {
                     scheduleFlush();
                 }
             }
+        }
+    }
+
+    /**
+     * A former replica's log may end with records of a batch whose write into the file failed: never
+     * applied, never acknowledged, never published. This node's own history goes on from what it
+     * applied (as after any failover, the old primary finds those transactions missing when it
+     * rejoins, and keeps them in lost/).
+     */
+    private void dropUnappliedRecords() throws IOException {
+        long last = log.lastTxid();
+        if (last > txid) {
+            log.truncateAfter(txid);
+            LOG.warn("database {}: dropped replicated txid {}..{}, logged but never written into the database (the write failed), "
+                    + "before capturing as primary", name(), txid + 1, last);
         }
     }
 
