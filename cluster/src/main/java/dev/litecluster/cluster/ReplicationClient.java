@@ -367,10 +367,16 @@ public final class ReplicationClient implements AutoCloseable {
         } catch (Exception e) {
             LOG.debug("stopping the replication client: {}", e.getMessage());
         }
+        // An apply waiting for SQLite's locks holds its database's lock; a node that becomes primary
+        // meanwhile would need that lock for the apply's own writes through the mount.
+        writers.values().forEach(ReplicaWriter::stop);
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("the replication thread did not stop within 5 s");
         }
         for (ReplicaWriter writer : writers.values()) {
             try {

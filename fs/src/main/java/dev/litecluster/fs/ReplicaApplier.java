@@ -45,6 +45,7 @@ public final class ReplicaApplier implements ReplicaWriter {
     /** The wal-index header and checkpoint info, mapped through the mount (null until first needed). */
     private MemorySegment walIndex;
     private Arena walIndexMapping;
+    private volatile boolean stopped;
 
     public ReplicaApplier(Path mountDir, DatabaseFiles files, MountPageCache cache) {
         this.mountDir = mountDir;
@@ -65,7 +66,7 @@ public final class ReplicaApplier implements ReplicaWriter {
         if (backing == null) {
             backing = FileChannel.open(files.database(), StandardOpenOption.WRITE);
         }
-        try (SqliteLocks locks = new SqliteLocks(name, "apply")) {
+        try (SqliteLocks locks = new SqliteLocks(name, "apply", () -> stopped)) {
             if (walMode) {
                 locks.lock(shm, LibC.F_RDLCK, SqliteLocks.SHM_DMS, 1, "DMS");
                 // Not RECOVER: a reader that meets the header mid-update then retries at once inside SQLite;
@@ -115,6 +116,11 @@ public final class ReplicaApplier implements ReplicaWriter {
                 LibC.O_RDWR | LibC.O_CREAT | LibC.O_TRUNC | LibC.O_CLOEXEC, 0644);
         check(wal, "truncate the WAL");
         LibC.close(wal);
+    }
+
+    @Override
+    public void stop() {
+        stopped = true;
     }
 
     @Override

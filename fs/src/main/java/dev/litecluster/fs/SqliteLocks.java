@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -36,12 +37,19 @@ final class SqliteLocks implements AutoCloseable {
 
     private final String database;
     private final String purpose;
+    private final BooleanSupplier stopped;
     private final List<Held> held = new ArrayList<>();
 
     /** @param purpose what the locks are for, in log lines ("apply", "handoff") */
     SqliteLocks(String database, String purpose) {
+        this(database, purpose, () -> false);
+    }
+
+    /** Locks whose waits end with an IOException once {@code stopped} says so. */
+    SqliteLocks(String database, String purpose, BooleanSupplier stopped) {
         this.database = database;
         this.purpose = purpose;
+        this.stopped = stopped;
     }
 
     /** Opens {@code file} read-write through the mount (created if missing), as an app would. */
@@ -149,6 +157,9 @@ final class SqliteLocks implements AutoCloseable {
         }
 
         void pause() throws IOException {
+            if (stopped.getAsBoolean()) {
+                throw new IOException("database " + database + ": " + purpose + " stopped while waiting for the " + what + " lock");
+            }
             if (!warned && System.nanoTime() - began > WARN_AFTER_NANOS) {
                 warned = true;
                 LOG.warn("database {}: {} has waited {} s for the {} lock: another connection holds a long transaction",

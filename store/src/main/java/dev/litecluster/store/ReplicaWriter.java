@@ -26,4 +26,12 @@ public interface ReplicaWriter extends Closeable {
      * {@code commit} pages long, and makes it visible to readers.
      */
     void write(int pageSize, int commit, Pages pages) throws IOException;
+
+    /**
+     * Ends a wait for SQLite's locks, now or later, with an IOException (the node stops being a
+     * replica: an apply waiting behind a long read transaction must not outlive the role). Called
+     * from another thread; the records stay in the log and are written again or dropped later.
+     */
+    default void stop() {
+    }
 }
