@@ -268,6 +268,24 @@ class TxLogTest {
         assertThat(bytes[bytes.length - 1]).isEqualTo((byte) 'd');
     }
 
+    /** A log synced only now and then (a WAL checkpoint) grows its file; one synced every record or few keeps zeros ahead. */
+    @Test
+    void zerosAreWrittenAheadOnlyForFrequentSyncs() throws Exception {
+        try (TxLog log = TxLog.open(dir)) {
+            for (long t = 1; t <= TxLog.RENEW_AFTER_RECORDS + 1; t++) {
+                append(log, t, "record " + t);
+            }
+            log.sync();
+            Thread.sleep(300); // a renewal would have started by now
+            long end = Files.size(onlySegment());
+            assertThat(end).as("no zeros after a sync of many records").isLessThan(TxLog.RESERVE);
+            append(log, TxLog.RENEW_AFTER_RECORDS + 2, "one more");
+            log.sync();
+            await("zeros written ahead after a sync of one record").atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.size(onlySegment()) > TxLog.RESERVE);
+        }
+    }
+
     @Test
     void truncateAfterAndRetentionWorkAcrossSegments() throws IOException {
         try (TxLog log = TxLog.open(dir, 64, TxLog.SEGMENT_AGE, 0)) {
