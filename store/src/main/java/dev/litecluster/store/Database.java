@@ -419,7 +419,7 @@ public final class Database implements Closeable {
             refuseWrites("committed pages could not be written into the database file", e);
             throw e;
         } finally {
-            holding = false;
+            holding = held.active(); // kept after a failed write: reads must not see a half-written file
         }
         if (sync || wasPending) {
             scheduleFlush();
