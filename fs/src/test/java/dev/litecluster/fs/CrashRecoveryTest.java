@@ -116,7 +116,7 @@ class CrashRecoveryTest {
         assertThat(Files.readAllBytes(dir.resolve("database")).length != committed.length
                 || !java.util.Arrays.equals(Files.readAllBytes(dir.resolve("database")), committed))
                 .as("the unfinished transaction wrote into the database file").isEqualTo(spills);
-        assertThat(Files.exists(dir.resolve("spilled")) && Files.readString(dir.resolve("spilled")).startsWith("1"))
+        assertThat(Files.exists(dir.resolve("spilled")) && Long.parseLong(Files.readString(dir.resolve("spilled")).strip()) == 1)
                 .as("spill marker set").isEqualTo(spills);
         Map<String, Position> positions;
         try (MountedStore node = MountedStore.open(root)) {

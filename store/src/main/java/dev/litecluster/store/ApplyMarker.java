@@ -24,12 +24,7 @@ final class ApplyMarker implements Closeable {
 
     /** The TXID a crash interrupted the writing of, or 0 when none was being written. */
     static long read(Path file) throws IOException {
-        String text = MarkerFile.read(file);
-        try {
-            return text.isEmpty() ? 0 : Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new IOException("the apply marker " + file + " is damaged: '" + text + "'");
-        }
+        return MarkerFile.read(file, "apply marker");
     }
 
     /**
@@ -39,7 +34,7 @@ final class ApplyMarker implements Closeable {
      */
     void cover(long txid, boolean durable) throws IOException {
         if (from == 0) {
-            write(txid, durable);
+            file.write(txid, durable);
             from = txid;
         }
     }
@@ -62,13 +57,9 @@ final class ApplyMarker implements Closeable {
     void synced(long synced, long applied, boolean durable) throws IOException {
         long next = applied > synced ? synced + 1 : 0;
         if (from != 0 && next != from) {
-            write(next, durable);
+            file.write(next, durable);
             from = next;
         }
-    }
-
-    private void write(long txid, boolean durable) throws IOException {
-        file.write("%020d\n".formatted(txid), durable);
     }
 
     @Override

@@ -52,21 +52,12 @@ public final class Database implements Closeable {
     private final DatabaseFiles files;
     private final ApplyMarker applying;
     private final SpillMarker spill;
+    /** The running transaction's database-file writes; the filesystem reads through it without this database's lock. */
     private final HeldWrites held = new HeldWrites();
-    /**
-     * Guards {@link #held} for the filesystem's reads and getattr, which must never wait for this
-     * database's lock: a replica's apply holds it while it waits for SQLite's locks, which a reader
-     * may hold. {@code held} changes under both locks and is read under either.
-     */
-    private final Object heldLock = new Object();
-    /** {@code held.active()}, for the filesystem's reads without any lock. */
-    private volatile boolean holding;
     /** The app wrote its rollback journal since the last commit: a rollback-mode transaction runs. */
     private boolean journalActive;
     /** The app asked for an fsync during the running held transaction; its commit syncs the log. */
     private boolean syncWanted;
-    /** Counts the times held writes began or reached the file: a size read from the file meanwhile may be stale. */
-    private volatile long heldChanges;
     /**
      * The first TXID written into the file by a commit that asked for no fsync, since the file was
      * last synced (0: none): a later commit that syncs the log makes it durable there too, so its
@@ -214,19 +205,9 @@ public final class Database implements Closeable {
             spill();
             return false;
         }
-        startHolding();
-        synchronized (heldLock) {
-            held.write(offset, data, db);
-        }
+        held.write(offset, data, db);
         markDirty(offset, length);
         return true;
-    }
-
-    private void startHolding() {
-        if (!holding) {
-            heldChanges++;
-            holding = true;
-        }
     }
 
     private void requireWritable() throws IOException {
@@ -245,12 +226,7 @@ public final class Database implements Closeable {
             spill();
             return false;
         }
-        startHolding();
-        long before;
-        synchronized (heldLock) {
-            before = held.active() ? held.size() : db.size();
-            held.truncate(size, db);
-        }
+        long before = held.truncate(size, db);
         if (size != before) {
             markDirty(Math.min(size, before), Math.abs(size - before)); // shrunk and grown again: zeros
         }
@@ -283,31 +259,24 @@ public final class Database implements Closeable {
         return true;
     }
 
-    /** Whether database-file reads must go through {@link #readDatabase}: asked without the lock. */
+    /** Whether database-file reads must go through {@link #readDatabase}: asked without any lock. */
     public boolean holding() {
-        return holding;
+        return held.active();
     }
 
-    /**
-     * Changes each time writes begin to be held or reach the file: a caller that read the file's
-     * size asks before and after, and if it changed or {@link #holding}, asks {@link #databaseSize}.
-     */
+    /** {@link HeldWrites#changes}: a size read from the backing file is believed only if this did not move. */
     public long heldChanges() {
-        return heldChanges;
+        return held.changes();
     }
 
     /** Reads the database file as the app wrote it; fewer bytes than {@code length} at its end. Never waits for this database's lock. */
     public int readDatabase(long offset, MemorySegment dst, int length) throws IOException {
-        synchronized (heldLock) {
-            return held.active() ? held.read(offset, dst, length, db) : HeldWrites.readFile(db, offset, dst, length);
-        }
+        return held.read(offset, dst, length, db);
     }
 
     /** The database file's size as the app sees it. Never waits for this database's lock. */
     public long databaseSize() throws IOException {
-        synchronized (heldLock) {
-            return held.active() ? held.size() : db.size();
-        }
+        return held.size(db);
     }
 
     /**
@@ -323,19 +292,12 @@ public final class Database implements Closeable {
             MarkerFile.syncDirectory(files.dir());
         }
         spill.set();
-        heldChanges++; // before the file changes: a getattr's statx meanwhile must not be believed
         try {
-            synchronized (heldLock) {
-                try {
-                    held.writeTo(db);
-                } finally {
-                    // On a failure part of it may be in the file: the app's rollback (its journal is
-                    // durable, the marker set) writes the pages back there, and reads must see the file.
-                    held.discard();
-                }
-            }
+            held.writeTo(db);
         } finally {
-            holding = false;
+            // On a failure part of it may be in the file: the app's rollback (its journal is durable,
+            // the marker set) writes the pages back there, and reads must see the file.
+            held.discard();
         }
         LOG.info("database {}: a transaction writes its pages before its commit (over {} MiB, or several databases)",
                 name(), HELD_LIMIT >> 20);
@@ -343,13 +305,7 @@ public final class Database implements Closeable {
 
     /** Forgets a running transaction's held writes: the node stopped being primary, or closes. */
     private void discardHeld() {
-        if (held.active()) {
-            heldChanges++;
-            synchronized (heldLock) {
-                held.discard();
-            }
-        }
-        holding = false;
+        held.discard();
         journalActive = false;
         syncWanted = false;
     }
@@ -407,19 +363,14 @@ public final class Database implements Closeable {
         } catch (IOException e) {
             failure = failure == null ? e : failure;
         }
-        heldChanges++; // before the file changes: a getattr's statx meanwhile must not be believed
         try {
-            synchronized (heldLock) {
-                held.writeTo(db);
-            }
+            held.writeTo(db); // kept held after a failure: reads must not see a half-written file
             if (!covered) {
                 db.force(false); // the marker may not name these pages: make them durable instead
             }
         } catch (IOException | RuntimeException e) {
             refuseWrites("committed pages could not be written into the database file", e);
             throw e;
-        } finally {
-            holding = held.active(); // kept after a failed write: reads must not see a half-written file
         }
         if (sync || wasPending) {
             scheduleFlush();
@@ -442,31 +393,29 @@ public final class Database implements Closeable {
         if (dirtyUnits.isEmpty()) {
             return;
         }
-        DatabaseHeader header = viewHeader();
+        DatabaseHeader header = viewedHeader();
         if (header == null) {
             dirtyUnits.clear();
             return;
         }
         int size = header.pageSize();
-        int commit = header.pages(held.active() ? held.size() : db.size());
+        int commit = header.pages(held.size(db));
         BitSet candidates = new BitSet();
         for (int unit = dirtyUnits.nextSetBit(0); unit >= 0; unit = dirtyUnits.nextSetBit(unit + 1)) {
             candidates.set((int) (((long) unit << UNIT_SHIFT) / size) + 1);
         }
         dirtyUnits.clear();
-        capture(size, commit, candidates, held.active() ? this::heldPage : this::databasePage, WalRange.NONE);
+        capture(size, commit, candidates, this::viewedPage, WalRange.NONE);
     }
 
-    /** The database header as the app sees it, or null when the file is shorter than one. */
-    private DatabaseHeader viewHeader() throws IOException {
-        if (!held.active()) {
-            return DatabaseHeader.read(db);
-        }
+    /** The database header as the app sees it (held writes over the file), or null when the file is shorter than one. */
+    private DatabaseHeader viewedHeader() throws IOException {
         byte[] first = new byte[DatabaseHeader.SIZE];
         return held.read(0, MemorySegment.ofArray(first), first.length, db) < first.length ? null : DatabaseHeader.parse(first);
     }
 
-    private byte[] heldPage(int pgno, byte[] scratch) throws IOException {
+    /** {@link #viewedHeader} for a page, as a {@link PageReader}. */
+    private byte[] viewedPage(int pgno, byte[] scratch) throws IOException {
         held.readPage(pgno, scratch, db);
         return scratch;
     }

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A crash marker: a one-line file written over in place, always with text of the same length.
+ * A crash marker: a number on one line, written over in place, always 20 digits wide (0: nothing
+ * marked).
  * Creating and deleting it each time would cost two metadata changes that every following fsync on
  * the filesystem had to commit; it is created once, with its directory synced so that a power loss
  * cannot take it away.
@@ -23,13 +24,18 @@ final class MarkerFile implements Closeable {
         this.file = file;
     }
 
-    /** The marker's text, stripped; empty when there is no marker. */
-    static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file).strip() : "";
+    /** The marker's number, 0 when there is no marker; {@code what} names it when it is damaged. */
+    static long read(Path file, String what) throws IOException {
+        String text = Files.exists(file) ? Files.readString(file).strip() : "";
+        try {
+            return text.isEmpty() ? 0 : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IOException("the " + what + " " + file + " is damaged: '" + text + "'");
+        }
     }
 
-    /** Writes {@code text} over the marker, synced when {@code durable}. */
-    void write(String text, boolean durable) throws IOException {
+    /** Writes {@code value} over the marker, synced when {@code durable}. */
+    void write(long value, boolean durable) throws IOException {
         if (channel == null) {
             boolean created = !Files.exists(file);
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -37,7 +43,7 @@ final class MarkerFile implements Closeable {
                 syncDirectory(file.getParent());
             }
         }
-        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+        ByteBuffer bytes = ByteBuffer.wrap("%020d\n".formatted(value).getBytes(StandardCharsets.US_ASCII));
         while (bytes.hasRemaining()) {
             channel.write(bytes, bytes.position());
         }

@@ -21,20 +21,20 @@ final class SpillMarker implements Closeable {
 
     /** Whether a crash left the marker set. */
     static boolean isSet(Path file) throws IOException {
-        return MarkerFile.read(file).equals("1");
+        return MarkerFile.read(file, "spill marker") == 1;
     }
 
     /** Durable before the transaction's first page reaches the database file. */
     void set() throws IOException {
         if (!set) {
-            file.write("1\n", true);
+            file.write(1, true);
             set = true;
         }
     }
 
     /** The transaction committed, or was played back (durable: a stale marker would play back a later, torn journal). */
     void clear() throws IOException {
-        file.write("0\n", true);
+        file.write(0, true);
         set = false;
     }
 

@@ -52,7 +52,7 @@ class HeldWritesTest {
                     held.truncate(size, file);
                     model = Arrays.copyOf(model, size); // growth by a resize reads as zeros
                 }
-                assertThat(held.size()).isEqualTo(model.length);
+                assertThat(held.size(file)).isEqualTo(model.length);
                 int offset = random.nextInt(0, model.length + PAGE);
                 int length = random.nextInt(1, 3 * PAGE);
                 byte[] read = new byte[length];
