@@ -216,8 +216,10 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             attr.mtimeSec = attr.ctimeSec = attr.atimeSec = now / 1000;
             return 0;
         }
-        Database database = node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
-        long heldChanges = database == null ? 0 : database.heldChanges();
+        FileName.Kind kind = node.file.kind();
+        Database database = kind == FileName.Kind.DATABASE || kind == FileName.Kind.WAL ? database(node) : null;
+        boolean wal = kind == FileName.Kind.WAL;
+        long heldChanges = database == null ? 0 : wal ? database.heldWalChanges() : database.heldChanges();
         Statx st = statx.get();
         int r = fh >= 0 && fh != VIRTUAL_FH && fh != NO_FH ? LibC.fstatx((int) fh, st) : LibC.statx(node.backing.toString(), st);
         if (r < 0) {
@@ -225,7 +227,14 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         }
         attr.set(st);
         attr.timeoutNanos = CACHE_NANOS;
-        if (database != null && (database.holding() || database.heldChanges() != heldChanges)) {
+        if (database != null && wal) {
+            long held = database.walSize();
+            if (held >= 0) {
+                attr.size = held;
+            } else if (database.heldWalChanges() != heldChanges) {
+                return fill(node, fh, attr); // it stopped being held during the statx: its file holds it now
+            }
+        } else if (database != null && (database.holding() || database.heldChanges() != heldChanges)) {
             // The file is not (or was not, during the statx) what the app wrote: a size smaller than
             // the kernel's would make it drop the pages past it.
             try {
@@ -323,9 +332,6 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         if (database != null && node.file.kind() == FileName.Kind.DATABASE && database.holdDatabaseResize(size)) {
             return 0;
         }
-        if (database != null && node.file.kind() == FileName.Kind.WAL) {
-            database.walChanging();
-        }
         boolean commit = database != null && node.file.kind() == FileName.Kind.JOURNAL && size == 0;
         if (commit) {
             database.journalFinalized(); // TRUNCATE mode's commit point: capture before it completes
@@ -373,13 +379,6 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         // The database whose WAL this open truncates (on the primary), else null.
         Database truncatesWal = (flags & LibC.O_TRUNC) != 0 && node.file.kind() == FileName.Kind.WAL
                 && cluster.isPrimary() ? database(node) : null;
-        if (truncatesWal != null) {
-            try {
-                truncatesWal.walChanging();
-            } catch (IOException e) {
-                return failure("open " + node.name, e);
-            }
-        }
         int fd = LibC.open(node.backing.toString(), flags | LibC.O_CLOEXEC, mode);
         if (fd < 0) {
             return fd;
@@ -389,7 +388,12 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
         // Journal and WAL bypass the page cache: each write reaches us at once (measured faster too).
         result.directIo = node.file.kind() == FileName.Kind.JOURNAL || node.file.kind() == FileName.Kind.WAL;
         if (truncatesWal != null) {
-            truncatesWal.walTruncated(0); // the WAL follower keeps bytes of the file: they are gone
+            try {
+                truncatesWal.walTruncated(0); // the WAL follower keeps bytes of the file: they are gone
+            } catch (IOException e) {
+                LibC.close(fd);
+                return failure("open " + node.name, e);
+            }
         }
         return 0;
     }
@@ -455,15 +459,17 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             return n;
         }
         Node node = node(nodeid);
-        Database database = node != null && node.file.kind() == FileName.Kind.DATABASE ? database(node) : null;
-        if (database != null && database.holding()) {
+        FileName.Kind kind = node == null ? null : node.file.kind();
+        Database database = kind == FileName.Kind.DATABASE || kind == FileName.Kind.WAL ? database(node) : null;
+        if (database != null && kind == FileName.Kind.DATABASE && database.holding()) {
             try {
                 return database.readDatabase(offset, dst, size);
             } catch (IOException e) {
                 return failure("read " + node.name, e);
             }
         }
-        return (int) LibC.pread((int) fh, dst, size, offset);
+        int held = database != null && kind == FileName.Kind.WAL ? database.readWal(offset, dst, size) : -1;
+        return held >= 0 ? held : (int) LibC.pread((int) fh, dst, size, offset);
     }
 
     @Override
@@ -507,10 +513,8 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
                     return commit && fenced() ? -Errno.EIO : n;
                 }
                 case WAL -> {
-                    if (offset < WalFollower.HEADER_SIZE) {
-                        database.walChanging(); // a new header: the frames written so far stop being valid
-                    }
-                    int n = (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
+                    int n = database.holdWalWrite(offset, data) ? (int) data.byteSize()
+                            : (int) LibC.pwrite((int) fh, data, data.byteSize(), offset);
                     boolean commit = n > 0 && database.walWritten(offset, data.asSlice(0, n));
                     return commit && fenced() ? -Errno.EIO : n;
                 }
@@ -594,9 +598,6 @@ public final class LiteclusterFileSystem implements FuseFileSystem {
             boolean commit = database != null && file.kind() == FileName.Kind.JOURNAL;
             if (commit) {
                 database.journalFinalized(); // DELETE mode's commit point: capture before the unlink completes
-            }
-            if (database != null && file.kind() == FileName.Kind.WAL) {
-                database.walChanging();
             }
             Files.delete(node.backing);
             if (file.kind() == FileName.Kind.SUPER_JOURNAL) {

@@ -8,6 +8,7 @@ import dev.litecluster.ltx.PageCompression;
 import dev.litecluster.ltx.Position;
 import dev.litecluster.store.Database;
 import dev.litecluster.store.sqlite.WalFollower;
+import dev.litecluster.store.sqlite.WalSource;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -63,12 +64,12 @@ public final class SnapshotWriter {
     private static Map<Integer, Long> walPages(Database database, Database.SnapshotPoint point) throws IOException {
         Map<Integer, Long> pages = new HashMap<>();
         int frameSize = WalFollower.FRAME_HEADER_SIZE + point.pageSize();
-        try (FileChannel wal = FileChannel.open(database.files().wal(), StandardOpenOption.READ)) {
-            ByteBuffer header = ByteBuffer.allocate(4);
+        try (FileChannel file = FileChannel.open(database.files().wal(), StandardOpenOption.READ)) {
+            WalSource wal = database.walAsWritten(file);
+            byte[] header = new byte[4];
             for (long offset = WalFollower.HEADER_SIZE; offset + frameSize <= point.walEnd(); offset += frameSize) {
-                header.clear();
-                wal.read(header, offset);
-                pages.put(header.getInt(0), offset + WalFollower.FRAME_HEADER_SIZE);
+                wal.read(header, 0, 4, offset);
+                pages.put(ByteBuffer.wrap(header).getInt(), offset + WalFollower.FRAME_HEADER_SIZE);
             }
         }
         return pages;
@@ -82,7 +83,7 @@ public final class SnapshotWriter {
         byte[] page = new byte[pageSize];
         long checksum = Checksums.EMPTY;
         try (FileChannel db = FileChannel.open(database.files().database(), StandardOpenOption.READ);
-             FileChannel wal = walPages.isEmpty() ? null : FileChannel.open(database.files().wal(), StandardOpenOption.READ);
+             FileChannel walFile = walPages.isEmpty() ? null : FileChannel.open(database.files().wal(), StandardOpenOption.READ);
              OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
             LtxEncoder encoder = new LtxEncoder(out, new LtxHeader(0, pageSize, point.pages(), 1, position.txid(),
                     System.currentTimeMillis(), 0, 0, 0, 0, 0, 0), PageCompression.LZ4);
@@ -91,7 +92,11 @@ public final class SnapshotWriter {
                     continue;
                 }
                 Long walOffset = walPages.get(p);
-                readFully(walOffset != null ? wal : db, page, walOffset != null ? walOffset : (long) (p - 1) * pageSize);
+                if (walOffset != null) {
+                    database.walAsWritten(walFile).read(page, 0, pageSize, walOffset);
+                } else {
+                    readFully(db, page, (long) (p - 1) * pageSize);
+                }
                 checksum = Checksums.update(checksum, 0, Checksums.page(p, page, 0, pageSize));
                 encoder.writePage(p, page, 0);
             }

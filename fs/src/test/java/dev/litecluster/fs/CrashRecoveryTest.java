@@ -52,7 +52,7 @@ class CrashRecoveryTest {
         MountedStore.detachIfMounted(root.resolve("mnt"));
     }
 
-    /** WAL with synchronous=NORMAL never fsyncs at commit: the log's newest records may die in memory, then come back from the WAL. */
+    /** WAL with synchronous=NORMAL never fsyncs at commit: the held WAL dies with the node, and its transactions come back from the log. */
     @ParameterizedTest
     @CsvSource({"DELETE, FULL", "TRUNCATE, FULL", "WAL, FULL", "WAL, NORMAL"})
     void everyCommitSurvivesAKilledNode(String mode, String synchronous) throws Exception {
@@ -124,6 +124,60 @@ class CrashRecoveryTest {
             positions = Oracle.checkMounted(node, DB);
         }
         assertThat(dir.resolve("journal")).as("journal after recovery").doesNotExist();
+        Oracle.checkReplay(root, positions);
+    }
+
+    /** Commits rows of 1000 bytes, 100 per transaction, and never checkpoints; then stays connected. */
+    private static final String UNCHECKPOINTED = """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("PRAGMA wal_autocheckpoint=0")
+            for first in range(1, int(sys.argv[2]) + 1, 100):
+                c.execute("BEGIN")
+                c.execute("WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+                          "INSERT INTO t(id, v) SELECT 1000 + i, randomblob(1000) FROM n", (first, first + 99))
+                c.execute("COMMIT")
+            print("committed", flush=True)
+            time.sleep(600)
+            """;
+
+    /**
+     * kill -9 of the node while committed WAL transactions are in no file but the log: 2000 rows
+     * (2 MB of WAL) held in memory, the WAL file empty; 70,000 rows (75 MB) spill the WAL into its
+     * file past 64 MiB. The apply marker names the first of them, and the restart writes them into
+     * the database file from the log: everything committed is there, intact, and the log replays to it.
+     */
+    @ParameterizedTest
+    @CsvSource({"2000, false", "70000, true"})
+    void nodeDiesWithCommitsOnlyInItsWal(int rows, boolean spills) throws Exception {
+        Path dir = MountedStore.databaseDir(root, DB);
+        Path output = root.resolve("writer.out");
+        try (NodeProcess node = NodeProcess.start(root)) {
+            Path db = root.resolve("mnt").resolve(DB);
+            sqlite3(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
+                    + "INSERT INTO t(id, v) SELECT value, randomblob(500) FROM generate_series(1, 300);");
+            Process writer = Clients.startPython(output, UNCHECKPOINTED, db, rows);
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (!Files.readString(output).contains("committed")) {
+                    assertThat(writer.isAlive()).as("writer running: %s", Files.readString(output)).isTrue();
+                    assertThat(System.nanoTime() - deadline).as("writer done within 120 s").isNegative();
+                    Thread.sleep(10);
+                }
+                assertThat(Files.size(root.resolve("mnt").resolve(DB + "-wal"))).as("WAL through the mount")
+                        .isGreaterThan((long) rows * 1000);
+                assertThat(Files.size(dir.resolve("wal")) > 0).as("the WAL's file holds it").isEqualTo(spills);
+                node.kill();
+            } finally {
+                writer.destroyForcibly().waitFor();
+            }
+        }
+        assertThat(Long.parseLong(Files.readString(dir.resolve("applying")).strip())).as("apply marker").isPositive();
+        Map<String, Position> positions;
+        try (MountedStore node = MountedStore.open(root)) {
+            assertThat(sqlite3(node.db(DB), "SELECT count(*) FROM t;")).isEqualTo((300 + rows) + "\n");
+            positions = Oracle.checkMounted(node, DB);
+        }
         Oracle.checkReplay(root, positions);
     }
 

@@ -9,6 +9,7 @@ import dev.litecluster.ltx.PageCompression;
 import dev.litecluster.ltx.Position;
 import dev.litecluster.store.sqlite.DatabaseHeader;
 import dev.litecluster.store.sqlite.WalFollower;
+import dev.litecluster.store.sqlite.WalSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -54,6 +56,14 @@ public final class Database implements Closeable {
     private final SpillMarker spill;
     /** The running transaction's database-file writes; the filesystem reads through it without this database's lock. */
     private final HeldWrites held = new HeldWrites();
+    /** The app's WAL, held in memory on the primary; the filesystem reads through it on any role. */
+    private final HeldWal heldWal = new HeldWal();
+    /**
+     * The first TXID captured from the WAL since its last checkpoint (0: none): the apply marker
+     * names it, for until SQLite restarts, truncates or deletes its WAL the database file may lack
+     * those transactions' pages, and a crash may take the (held) WAL with it.
+     */
+    private long walFrom;
     /** The app wrote its rollback journal since the last commit: a rollback-mode transaction runs. */
     private boolean journalActive;
     /** The app asked for an fsync during the running held transaction; its commit syncs the log. */
@@ -161,13 +171,9 @@ public final class Database implements Closeable {
         if (length <= 0) {
             return;
         }
-        if (walActive()) {
-            // Only checkpoints write the database file in WAL mode: the pages are captured already,
-            // and the WAL may be restarted next (see walChanging).
-            log.flush();
-            return;
+        if (!walActive()) { // in WAL mode only checkpoints write the file: their pages were captured already
+            markDirty(offset, length);
         }
-        markDirty(offset, length);
     }
 
     private void markDirty(long offset, long length) {
@@ -421,6 +427,83 @@ public final class Database implements Closeable {
     }
 
     /**
+     * The app writes {@code data} at {@code offset} of the WAL (on the primary): returns true when it
+     * is held ({@link HeldWal}), false for the caller to write the file; either way it then reports
+     * the write to {@link #walWritten}. Holding starts with the header of a WAL whose file is empty;
+     * a WAL that outgrows {@link HeldWal#LIMIT} spills into its file.
+     */
+    public synchronized boolean holdWalWrite(long offset, MemorySegment data) throws IOException {
+        if (offset < WalFollower.HEADER_SIZE) {
+            walCheckpointed(); // SQLite writes a new header only when every frame is in the database file
+            if (!heldWal.holding() && offset == 0 && walFileEmpty()) {
+                heldWal.start();
+            }
+        }
+        if (heldWal.write(offset, data)) {
+            return true;
+        }
+        if (heldWal.holding()) {
+            spillWal("it outgrew " + (HeldWal.LIMIT >> 20) + " MiB");
+        }
+        return false;
+    }
+
+    private boolean walFileEmpty() throws IOException {
+        try {
+            return Files.size(files.wal()) == 0;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /** Writes the held WAL into its file, which takes every later write. */
+    private void spillWal(String why) throws IOException {
+        try (FileChannel file = FileChannel.open(files.wal(), StandardOpenOption.WRITE)) {
+            heldWal.spill(file);
+        }
+        LOG.info("database {}: its WAL is written into its file from now on ({})", name(), why);
+    }
+
+    /**
+     * Every WAL transaction captured so far is in the database file: SQLite restarts, truncates or
+     * deletes its WAL only after a checkpoint that copied every frame. The file is synced (SQLite
+     * did, unless synchronous=OFF) and the apply marker moves past them.
+     */
+    private void walCheckpointed() throws IOException {
+        if (walFrom != 0) {
+            db.force(false);
+            applying.synced(txid, Math.max(txid, log.lastTxid()), false);
+            walFrom = 0;
+        }
+    }
+
+    /** Whether WAL reads must go through {@link #readWal}: asked without any lock. */
+    public boolean holdingWal() {
+        return heldWal.holding();
+    }
+
+    /** {@link HeldWal#changes}: a WAL size read from its file is believed only if this did not move. */
+    public long heldWalChanges() {
+        return heldWal.changes();
+    }
+
+    /** Reads the held WAL; -1 when it is not held (read the file). Never waits for this database's lock. */
+    public int readWal(long offset, MemorySegment dst, int length) {
+        return heldWal.read(offset, dst, length);
+    }
+
+    /** The WAL as the app wrote it: held, or in {@code file} (its file, opened by the caller). Never waits for this database's lock. */
+    public WalSource walAsWritten(FileChannel file) {
+        WalSource written = WalSource.of(file);
+        return (into, from, length, position) -> heldWal.read(into, from, length, position, written);
+    }
+
+    /** The held WAL's size; -1 when it is not held (the file's size). Never waits for this database's lock. */
+    public long walSize() {
+        return heldWal.size();
+    }
+
+    /**
      * The app wrote {@code data} at {@code offset} of the WAL (read during the call only): captures
      * every transaction whose commit frame is now valid, and says whether there was one.
      */
@@ -443,17 +526,12 @@ public final class Database implements Closeable {
         }, new WalRange(commit.walOffset(), commit.walSize(), commit.salt1(), commit.salt2()));
     }
 
-    /**
-     * The app is about to rewrite the WAL header, truncate the WAL or delete it: its committed
-     * frames, from which a crash recovery would capture again the records the log still holds in
-     * memory (see {@link #capture}), are about to go. Those records are written out first.
-     */
-    public void walChanging() throws IOException {
-        log.flush();
-    }
-
     /** The WAL was truncated to {@code size} bytes: every committed frame was captured when it was written. */
-    public synchronized void walTruncated(long size) {
+    public synchronized void walTruncated(long size) throws IOException {
+        if (size == 0) {
+            walCheckpointed();
+        }
+        heldWal.truncate(size);
         if (follower != null) {
             follower.truncated(size);
         }
@@ -461,6 +539,8 @@ public final class Database implements Closeable {
 
     /** The WAL was deleted (the last connection closed, or the database left WAL mode). */
     public synchronized void walRemoved() throws IOException {
+        walCheckpointed();
+        heldWal.stop();
         forgetWal();
     }
 
@@ -490,7 +570,7 @@ public final class Database implements Closeable {
     WalFollower follower() throws IOException {
         if (follower == null) {
             wal = FileChannel.open(files.wal(), StandardOpenOption.READ);
-            follower = new WalFollower(wal);
+            follower = new WalFollower(walAsWritten(wal));
         }
         return follower;
     }
@@ -548,8 +628,12 @@ public final class Database implements Closeable {
      */
     synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
         dropUnappliedRecords();
-        if (walRange != WalRange.NONE) {
+        if (walRange != WalRange.NONE && walFrom == 0) {
             settleApplied();
+            // Named, durably, before any byte of the record reaches the log's file (the OS may write it
+            // out at any time): a crash may take the WAL (held in memory) but never the marker.
+            applying.cover(txid + 1, true);
+            walFrom = txid + 1;
         }
         boolean full = txid == 0 || size != pageSize;
         int oldPages = full ? 0 : sums.pages();
@@ -600,13 +684,7 @@ public final class Database implements Closeable {
             encoder = encoder(out, header(size, commit, next, pre, walRange));
         }
         encoder.finish(post);
-        if (walRange == WalRange.NONE) {
-            out.commit();
-        } else {
-            // Until the app changes the WAL (walChanging), recovery can capture this transaction
-            // again from its frames: the record may wait in memory, to be written with others.
-            out.commitBuffered();
-        }
+        out.commit(); // in the OS before the commit's write returns: a crash of this process keeps it
         if (full) {
             sums = new PageChecksums();
         }
@@ -698,6 +776,9 @@ public final class Database implements Closeable {
         requireWritable(); // committed pages it holds would be lost
         forgetWal(); // a replica's WAL changes without capture events: a follower from before would be stale
         discardHeld(); // a transaction that was running when this node stopped being primary never commits
+        if (heldWal.holding()) {
+            spillWal("the node is no longer primary"); // for the app's readers, until the apply empties it
+        }
         List<LtxHeader> headers = new ArrayList<>(records.size());
         long expectedTxid = txid + 1;
         long expectedChecksum = position().checksum();
@@ -724,6 +805,14 @@ public final class Database implements Closeable {
         }
         LtxHeader first = headers.getFirst();
         LtxHeader last = headers.getLast();
+        // This node's own WAL transactions since the last checkpoint, from when it was primary, may be
+        // missing from the database file: written with the first batch, as the apply empties the WAL.
+        List<StagedRecord> written = new ArrayList<>();
+        for (long t = walFrom; walFrom != 0 && !first.isSnapshot() && t <= txid; t++) {
+            long own = t;
+            written.add(() -> log.read(own));
+        }
+        written.addAll(records);
         // Named before the log holds the batch: a crash from here on leaves recovery to write every
         // record of the log from the marker on into the file (one the log lacks never reached the file).
         applying.cover(first.maxTxid(), true);
@@ -746,16 +835,17 @@ public final class Database implements Closeable {
             // Changed in place (a copy costs O(database pages) per batch), and undone if the write fails.
             next.recordChanges();
         }
-        boolean written = false;
+        boolean done = false;
         try {
             next.resize(last.commit());
-            writeReplicated(records, first.pageSize(), last.commit(), next, writer);
-            written = true;
+            writeReplicated(written, first.pageSize(), last.commit(), next, writer);
+            done = true;
         } finally {
             if (!fresh) {
-                next.endChanges(written);
+                next.endChanges(done);
             }
         }
+        walFrom = 0;
         sums = next;
         pageSize = first.pageSize();
         txid = last.maxTxid();
@@ -770,7 +860,7 @@ public final class Database implements Closeable {
 
     /** While the apply marker names something: syncs the database file a second from now (under this database's lock). */
     private void scheduleFlush() {
-        if (!flushing && !closed && applying.pending()) {
+        if (!flushing && !closed && applying.pending() && walFrom == 0) { // WAL transactions wait for a checkpoint
             flushing = true;
             FLUSHES.schedule(this::flushApplied, FLUSH_APPLIED_AFTER_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -789,7 +879,7 @@ public final class Database implements Closeable {
                 if (closed || unwritable != null) {
                     return;
                 }
-                written = txid;
+                written = walFrom != 0 ? walFrom - 1 : txid; // WAL transactions reach the file at a checkpoint
             }
             db.force(false);
             synchronized (this) {

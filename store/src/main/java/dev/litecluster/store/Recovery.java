@@ -122,9 +122,10 @@ final class Recovery {
     }
 
     /**
-     * Records the log holds may be missing from the database file (a replica's batch, or a
-     * primary's rollback-mode commits, whose pages follow the log): write them again, from the one
-     * the apply marker names (no app can have the database open before the mount exists).
+     * Records the log holds may be missing from the database file (a replica's batch, a primary's
+     * rollback-mode commits, whose pages follow the log, or its WAL transactions since the last
+     * checkpoint, whose WAL was held in memory): write them again, from the one the apply marker
+     * names, and delete the WAL (no app can have the database open before the mount exists).
      */
     private void finishInterruptedApply() throws IOException {
         long from = ApplyMarker.read(database.files().applying());
@@ -145,7 +146,8 @@ final class Recovery {
         db.force(false);
         Files.deleteIfExists(database.files().wal());
         Files.delete(database.files().applying());
-        LOG.warn("database {}: wrote txid {}..{} into the database file again after a crash", database.name(), from, log.lastTxid());
+        LOG.info("database {}: wrote txid {}..{} from the log into the database file (not all there when the node stopped)",
+                database.name(), from, log.lastTxid());
     }
 
     /**

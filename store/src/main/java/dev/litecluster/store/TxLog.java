@@ -34,8 +34,6 @@ import java.util.zip.CRC32C;
  * length u64 (an imported 10 GiB database is one record), txid u64, crc32c u32 of the record, then
  * the record. An in-memory index maps TXID to
  * offset. A record cut short by a crash (the torn tail) is dropped when the log is opened.
- * A record the caller can rebuild after a crash may stay in memory until the next {@link #flush()}
- * ({@link Append#commitBuffered()}): many small records then cost one write.
  */
 public final class TxLog implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(TxLog.class);
@@ -343,18 +341,6 @@ public final class TxLog implements Closeable {
         /** Writes the record out with its frame header: from now on it is in the log, and in the segment file. */
         public void commit() throws IOException {
             synchronized (TxLog.this) {
-                commitBuffered();
-                drain();
-            }
-        }
-
-        /**
-         * Puts the frame header: from now on the record is in the log, but it may stay in memory
-         * until the next {@link #flush()} (or sync, read, segment change, or a full buffer). For a
-         * record the caller can rebuild if this process dies before that.
-         */
-        public void commitBuffered() throws IOException {
-            synchronized (TxLog.this) {
                 long end = bufferStart + buffer.position();
                 if (start >= bufferStart) {
                     putFrameHeader(buffer, (int) (start - bufferStart), end);
@@ -369,6 +355,7 @@ public final class TxLog implements Closeable {
                 segment.add(start);
                 segment.end = end;
                 committed++;
+                drain();
             }
         }
 
@@ -396,21 +383,9 @@ public final class TxLog implements Closeable {
         buffer.limit(end).compact();
     }
 
-    /**
-     * Writes every buffered record to its segment file (into the OS page cache; {@link #sync()}
-     * makes it durable). A record still being appended stays in memory.
-     */
-    public synchronized void flush() throws IOException {
-        long committed = segments.isEmpty() ? 0 : segments.getLast().end - bufferStart;
-        if (committed > 0 && committed <= buffer.position()) {
-            writeOut((int) committed);
-        }
-    }
-
     private Segment startSegment(long firstTxid) throws IOException {
         openTailIfNeeded(); // the segment ending now is synced before it is left, also when it was the last one at open
         if (tail != null) {
-            flush();
             dropReserve();
             tail.force(false);
             forced();
@@ -451,7 +426,6 @@ public final class TxLog implements Closeable {
                 target = committed;
                 covered = target - synced;
                 openTailIfNeeded();
-                flush();
                 if (tail == null) {
                     synced = target;
                     return;
@@ -579,7 +553,6 @@ public final class TxLog implements Closeable {
             int index = (int) (txid - segment.firstTxid);
             offset = segment.offsets[index] + FRAME_HEADER;
             length = length(segment, index);
-            flush();
             if (length <= SMALL_RECORD && segment == segments.getLast()) {
                 // The common case (streaming what was just committed): one read, no file opened.
                 if (tailReader == null) {
@@ -660,7 +633,6 @@ public final class TxLog implements Closeable {
 
     /** Drops every record after {@code txid} (recovery undoing a transaction SQLite rolled back). */
     public synchronized void truncateAfter(long txid) throws IOException {
-        flush();
         while (!segments.isEmpty() && segments.getLast().firstTxid > txid) {
             closeTail();
             Files.delete(segments.removeLast().path);
@@ -712,7 +684,6 @@ public final class TxLog implements Closeable {
     @Override
     public synchronized void close() throws IOException {
         if (tail != null) {
-            flush();
             dropReserve();
             tail.force(false);
             forced();

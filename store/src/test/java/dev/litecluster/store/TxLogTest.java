@@ -47,51 +47,6 @@ class TxLogTest {
         }
     }
 
-    private static void appendBuffered(TxLog log, long txid, String text) throws IOException {
-        TxLog.Append out = log.append(txid);
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-        out.commitBuffered();
-    }
-
-    @Test
-    void bufferedRecordsReachTheFileAtFlushAndAreReadableBefore() throws IOException {
-        TxLog crashed = TxLog.open(dir);
-        append(crashed, 1, "written");
-        appendBuffered(crashed, 2, "buffered 2");
-        appendBuffered(crashed, 3, "buffered 3");
-        assertThat(crashed.lastTxid()).isEqualTo(3);
-        assertThat(crashed.length(3)).isEqualTo("buffered 3".length());
-        assertThat(Files.size(onlySegment())).as("only the written record is in the file").isEqualTo(TxLog.FRAME_HEADER + 7);
-        assertThat(read(crashed, 2)).as("a read writes the buffer out first").isEqualTo("buffered 2");
-        appendBuffered(crashed, 4, "buffered 4");
-        crashed.flush();
-        appendBuffered(crashed, 5, "lost in the crash");
-        // The process dies here: record 5 never left memory.
-        try (TxLog log = TxLog.open(dir)) {
-            assertThat(log.lastTxid()).isEqualTo(4);
-            assertThat(read(log, 3)).isEqualTo("buffered 3");
-            assertThat(read(log, 4)).isEqualTo("buffered 4");
-        }
-    }
-
-    @Test
-    void bufferedRecordsAroundABigOneKeepTheirOrder() throws IOException {
-        String big = "0123456789abcdef".repeat(20_000); // over the buffer: streamed out while appended
-        try (TxLog log = TxLog.open(dir)) {
-            appendBuffered(log, 1, "small");
-            appendBuffered(log, 2, big);
-            appendBuffered(log, 3, "small again");
-            append(log, 4, "written");
-        }
-        try (TxLog log = TxLog.open(dir)) {
-            assertThat(log.lastTxid()).isEqualTo(4);
-            assertThat(read(log, 1)).isEqualTo("small");
-            assertThat(read(log, 2)).isEqualTo(big);
-            assertThat(read(log, 3)).isEqualTo("small again");
-            assertThat(read(log, 4)).isEqualTo("written");
-        }
-    }
-
     @Test
     void recordsSmallerAndBiggerThanTheWriteBufferInterleave() throws IOException {
         String big = "0123456789abcdef".repeat(20_000); // 320 KB: streamed in several writes

@@ -106,6 +106,46 @@ class HandoffTest extends EtcdLeaseTest {
     }
 
     /**
+     * A primary whose WAL holds transactions that no checkpoint has put into its database file yet (an
+     * app connection with autocheckpoint off; the WAL is held in memory, its file empty) hands off:
+     * as a replica it writes them into its file with the first batch it applies, so its file ends up
+     * byte-equal to the new primary's.
+     */
+    @Test
+    void aHandedOffPrimaryWritesItsUncheckpointedWalTransactionsIntoItsFile() throws Exception {
+        String db = "wal.db";
+        try (LeaseCluster cluster = LeaseCluster.start(root, 2, TTL)) {
+            ClusterNode old = cluster.awaitPrimary(Duration.ofSeconds(30));
+            ClusterNode target = cluster.nodes().stream().filter(n -> n != old).toList().getFirst();
+            TestCluster.sqlite3(old.db(db), "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);");
+            Process app = new ProcessBuilder("python3", "-c", """
+                    import sqlite3, sys, time
+                    c = sqlite3.connect(sys.argv[1], isolation_level=None)
+                    c.execute("PRAGMA wal_autocheckpoint=0")
+                    for i in range(200):
+                        c.execute("INSERT INTO t(v) VALUES (randomblob(3000))")
+                    print("committed", flush=True)
+                    time.sleep(600)
+                    """, old.db(db).toString()).redirectErrorStream(true).start();
+            try {
+                assertThat(app.inputReader().readLine()).isEqualTo("committed");
+                cluster.awaitConverged(db, Duration.ofSeconds(30));
+                assertThat(Files.size(old.data().resolve("dbs").resolve(db).resolve("wal"))).as("the WAL's file").isZero();
+                assertThat(LeaseCluster.handOff(old, target).statusCode()).isEqualTo(200);
+                TestCluster.sqlite3(target.db(db), "INSERT INTO t(v) VALUES ('after the handoff');");
+                cluster.awaitConverged(db, Duration.ofSeconds(30));
+            } finally {
+                app.destroyForcibly().waitFor();
+            }
+            TestCluster.sqlite3(target.db(db), "PRAGMA wal_checkpoint(TRUNCATE);");
+            assertThat(Files.readAllBytes(old.data().resolve("dbs").resolve(db).resolve("database")))
+                    .as("the old primary's database file")
+                    .isEqualTo(Files.readAllBytes(target.data().resolve("dbs").resolve(db).resolve("database")));
+            assertThat(TestCluster.sqlite3(old.db(db), "SELECT count(*) FROM t; PRAGMA integrity_check;")).isEqualTo("201\nok\n");
+        }
+    }
+
+    /**
      * The target says it is caught up, then cannot apply the last transaction within its catch-up wait
      * once writes are frozen and the lease was moved to it: a read transaction on the target holds the
      * SHARED lock its apply needs (rollback journal). It answers the frozen {@code /handoff/ready} with

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 
 /**
  * The bytes of one WAL frame, the next one {@link WalFollower} validates, as far as they are known:
@@ -15,14 +14,14 @@ import java.nio.channels.FileChannel;
 final class FrameWindow {
     private static final int HEADER = WalFollower.FRAME_HEADER_SIZE;
 
-    private final FileChannel wal;
+    private final WalSource wal;
     private byte[] bytes = new byte[0];
     /** WAL offset of the frame, or -1: no frame. */
     private long start = -1;
     private boolean headerKnown;
     private boolean pageKnown;
 
-    FrameWindow(FileChannel wal) {
+    FrameWindow(WalSource wal) {
         this.wal = wal;
     }
 
@@ -101,17 +100,7 @@ final class FrameWindow {
 
     /** Reads {@code bytes[from..from+length)} from the frame in the file; returns how many bytes it holds. */
     private int read(int from, int length) throws IOException {
-        return read(wal, bytes, from, length, start + from);
+        return wal.read(bytes, from, length, start + from);
     }
 
-    /** Reads {@code into[from..from+length)} from {@code file} at {@code position}; returns how many bytes the file held. */
-    static int read(FileChannel file, byte[] into, int from, int length, long position) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(into, from, length);
-        while (buffer.hasRemaining()) {
-            if (file.read(buffer, position + buffer.position() - from) < 0) {
-                break;
-            }
-        }
-        return buffer.position() - from;
-    }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +41,7 @@ public final class WalFollower {
     /** At most this many bytes of page copies are held per {@link #afterWrite} call; other pages are read back. */
     private static final int HELD_BYTES_LIMIT = 1 << 20;
 
-    private final FileChannel wal;
+    private final WalSource wal;
     private final FrameWindow window;
     /** Null until a valid header gives the frame size; kept across WAL generations (the pages stay in the file). */
     private WalPageSums pageSums;
@@ -67,7 +66,7 @@ public final class WalFollower {
     private final ArrayDeque<byte[]> spareCopies = new ArrayDeque<>();
     private static final int MAX_SPARE_COPIES = 16;
 
-    public WalFollower(FileChannel wal) {
+    public WalFollower(WalSource wal) {
         this.wal = wal;
         this.window = new FrameWindow(wal);
     }
@@ -292,6 +291,6 @@ public final class WalFollower {
     }
 
     private boolean readFully(byte[] into, long position) throws IOException {
-        return FrameWindow.read(wal, into, 0, into.length, position) == into.length;
+        return wal.read(into, 0, into.length, position) == into.length;
     }
 }

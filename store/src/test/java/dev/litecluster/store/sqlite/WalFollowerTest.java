@@ -44,7 +44,7 @@ class WalFollowerTest {
         }
         try (FileChannel wal = FileChannel.open(walCopy, StandardOpenOption.READ);
              FileChannel db = FileChannel.open(copy, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            WalFollower follower = new WalFollower(wal);
+            WalFollower follower = new WalFollower(WalSource.of(wal));
             List<WalFollower.Commit> commits = follower.scanFromStart();
             assertThat(commits).hasSize(20);
             assertThat(follower.active()).isTrue();
@@ -79,7 +79,7 @@ class WalFollowerTest {
             s.execute("CREATE TABLE t(v BLOB)");
             s.execute("INSERT INTO t VALUES (randomblob(3000000))");
             try (FileChannel wal = FileChannel.open(dir.resolve("big.db-wal"), StandardOpenOption.READ)) {
-                WalFollower follower = new WalFollower(wal);
+                WalFollower follower = new WalFollower(WalSource.of(wal));
                 WalFollower.Commit big = follower.scanFromStart().getLast();
                 assertThat(big.pageCopies().size()).as("copies held").isPositive().isLessThan(big.pageOffsets().size());
                 for (var page : big.pageOffsets().entrySet()) {
@@ -114,7 +114,7 @@ class WalFollowerTest {
      */
     private static List<List<WalFollower.Commit>> writeAsSqlite(byte[] wal, Path target, int pageSize) throws Exception {
         try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
-            return writeAsSqlite(wal, target, pageSize, new WalFollower(in));
+            return writeAsSqlite(wal, target, pageSize, new WalFollower(WalSource.of(in)));
         }
     }
 
@@ -148,7 +148,7 @@ class WalFollowerTest {
 
         List<WalFollower.Commit> scanned;
         try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
-            scanned = new WalFollower(in).scanFromStart();
+            scanned = new WalFollower(WalSource.of(in)).scanFromStart();
         }
         assertThat(scanned).hasSize(21);
         List<WalFollower.Commit> followed = new java.util.ArrayList<>();
@@ -217,7 +217,7 @@ class WalFollowerTest {
         Path target = dir.resolve("target.wal");
         Files.write(target, new byte[0]);
         try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
-            WalFollower follower = new WalFollower(in);
+            WalFollower follower = new WalFollower(WalSource.of(in));
             assertThat(writeAsSqlite(first, target, pageSize, follower).stream().mapToInt(List::size).sum()).isEqualTo(21);
             List<List<WalFollower.Commit>> perWrite = writeAsSqlite(nextGeneration(first, pageSize), target, pageSize, follower);
             int commits = 0;
@@ -243,7 +243,7 @@ class WalFollowerTest {
         Path target = dir.resolve("target.wal");
         Files.write(target, new byte[0]);
         try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
-            WalFollower follower = new WalFollower(in);
+            WalFollower follower = new WalFollower(WalSource.of(in));
             writeAsSqlite(first, target, pageSize, follower);
             List<List<WalFollower.Commit>> perWrite = writeAsSqlite(second, target, pageSize, follower);
             int commits = 0;
@@ -256,7 +256,7 @@ class WalFollowerTest {
             assertThat(commits).isEqualTo(21);
             List<WalFollower.Commit> scanned;
             try (FileChannel again = FileChannel.open(target, StandardOpenOption.READ)) {
-                scanned = new WalFollower(again).scanFromStart();
+                scanned = new WalFollower(WalSource.of(again)).scanFromStart();
             }
             assertThat(scanned).hasSize(21);
         }
@@ -281,7 +281,7 @@ class WalFollowerTest {
         Path walFile = dir.resolve("x.wal");
         Files.write(walFile, new byte[0]);
         try (FileChannel wal = FileChannel.open(walFile, StandardOpenOption.READ)) {
-            WalFollower follower = new WalFollower(wal);
+            WalFollower follower = new WalFollower(WalSource.of(wal));
             assertThat(follower.afterWrite(0, MemorySegment.ofArray(new byte[0]))).isEmpty();
             assertThat(follower.active()).isFalse();
         }
