@@ -68,7 +68,7 @@ public final class SnapshotWriter {
             WalSource wal = database.walAsWritten(file);
             byte[] header = new byte[4];
             for (long offset = WalFollower.HEADER_SIZE; offset + frameSize <= point.walEnd(); offset += frameSize) {
-                wal.read(header, 0, 4, offset);
+                readFully(wal, header, offset);
                 pages.put(ByteBuffer.wrap(header).getInt(), offset + WalFollower.FRAME_HEADER_SIZE);
             }
         }
@@ -93,7 +93,7 @@ public final class SnapshotWriter {
                 }
                 Long walOffset = walPages.get(p);
                 if (walOffset != null) {
-                    database.walAsWritten(walFile).read(page, 0, pageSize, walOffset);
+                    readFully(database.walAsWritten(walFile), page, walOffset);
                 } else {
                     readFully(db, page, (long) (p - 1) * pageSize);
                 }
@@ -107,6 +107,13 @@ public final class SnapshotWriter {
             encoder.finish(checksum);
         }
         return position;
+    }
+
+    /** A committed frame's bytes: the WAL cannot end inside them while the snapshot's locks are held. */
+    private static void readFully(WalSource wal, byte[] into, long position) throws IOException {
+        if (wal.read(into, 0, into.length, position) != into.length) {
+            throw new IOException("the WAL ends inside the committed frame at " + position);
+        }
     }
 
     private static void readFully(FileChannel in, byte[] into, long position) throws IOException {

@@ -142,14 +142,15 @@ class CrashRecoveryTest {
             """;
 
     /**
-     * kill -9 of the node while committed WAL transactions are in no file but the log: 2000 rows
-     * (2 MB of WAL) held in memory, the WAL file empty; 70,000 rows (75 MB) spill the WAL into its
-     * file past 64 MiB. The apply marker names the first of them, and the restart writes them into
-     * the database file from the log: everything committed is there, intact, and the log replays to it.
+     * kill -9 of the node, or a clean stop after the app died, while committed WAL transactions are
+     * in no file but the log: 2000 rows (2 MB of WAL) held in memory, the WAL file empty; 70,000 rows
+     * (75 MB) spill the WAL into its file past 64 MiB. The apply marker names the first of them, and
+     * the restart writes them into the database file from the log: everything committed is there,
+     * intact, and the log replays to it.
      */
     @ParameterizedTest
-    @CsvSource({"2000, false", "70000, true"})
-    void nodeDiesWithCommitsOnlyInItsWal(int rows, boolean spills) throws Exception {
+    @CsvSource({"2000, false, true", "70000, true, true", "2000, false, false"})
+    void commitsOnlyInTheWalSurviveANodeStop(int rows, boolean spills, boolean killed) throws Exception {
         Path dir = MountedStore.databaseDir(root, DB);
         Path output = root.resolve("writer.out");
         try (NodeProcess node = NodeProcess.start(root)) {
@@ -167,7 +168,12 @@ class CrashRecoveryTest {
                 assertThat(Files.size(root.resolve("mnt").resolve(DB + "-wal"))).as("WAL through the mount")
                         .isGreaterThan((long) rows * 1000);
                 assertThat(Files.size(dir.resolve("wal")) > 0).as("the WAL's file holds it").isEqualTo(spills);
-                node.kill();
+                if (killed) {
+                    node.kill();
+                } else {
+                    writer.destroyForcibly().waitFor(); // the app dies: its WAL is not checkpointed
+                    node.close();
+                }
             } finally {
                 writer.destroyForcibly().waitFor();
             }

@@ -39,6 +39,15 @@ final class ApplyMarker implements Closeable {
         }
     }
 
+    /**
+     * The log is replaced by a snapshot of {@code txid} whose pages are about to be written into the
+     * database file: named, synced, even if an earlier TXID was (recovery starts from the log's first).
+     */
+    void restartAt(long txid) throws IOException {
+        file.write(txid, true);
+        from = txid;
+    }
+
     /** Something is named. */
     boolean pending() {
         return from != 0;

@@ -466,20 +466,22 @@ public final class Database implements Closeable {
 
     /**
      * Every WAL transaction captured so far is in the database file: SQLite restarts, truncates or
-     * deletes its WAL only after a checkpoint that copied every frame. The file is synced (SQLite
-     * did, unless synchronous=OFF) and the apply marker moves past them.
+     * deletes its WAL only after a checkpoint that copied every frame. The log, then the file, are
+     * synced (SQLite did both, with the WAL and the checkpoint, unless synchronous=OFF: a file that
+     * power loss left ahead of its log would diverge from it), and the apply marker moves past them.
      */
     private void walCheckpointed() throws IOException {
         if (walFrom != 0) {
+            log.sync();
             db.force(false);
-            applying.synced(txid, Math.max(txid, log.lastTxid()), false);
             walFrom = 0;
+            applying.synced(txid, Math.max(txid, log.lastTxid()), false);
         }
     }
 
-    /** Whether WAL reads must go through {@link #readWal}: asked without any lock. */
-    public boolean holdingWal() {
-        return heldWal.holding();
+    /** The newest TXID whose pages the database file has (synced or not): WAL transactions reach it at a checkpoint. */
+    private long inFile() {
+        return walFrom != 0 ? walFrom - 1 : txid;
     }
 
     /** {@link HeldWal#changes}: a WAL size read from its file is believed only if this did not move. */
@@ -528,20 +530,20 @@ public final class Database implements Closeable {
 
     /** The WAL was truncated to {@code size} bytes: every committed frame was captured when it was written. */
     public synchronized void walTruncated(long size) throws IOException {
-        if (size == 0) {
-            walCheckpointed();
-        }
         heldWal.truncate(size);
         if (follower != null) {
             follower.truncated(size);
+        }
+        if (size == 0) {
+            walCheckpointed();
         }
     }
 
     /** The WAL was deleted (the last connection closed, or the database left WAL mode). */
     public synchronized void walRemoved() throws IOException {
-        walCheckpointed();
         heldWal.stop();
         forgetWal();
+        walCheckpointed();
     }
 
     /** Drops what the follower knows of the WAL file (it keeps some of its bytes and sums). */
@@ -815,11 +817,15 @@ public final class Database implements Closeable {
         written.addAll(records);
         // Named before the log holds the batch: a crash from here on leaves recovery to write every
         // record of the log from the marker on into the file (one the log lacks never reached the file).
-        applying.cover(first.maxTxid(), true);
         if (first.isSnapshot()) {
+            applying.restartAt(first.maxTxid()); // the log will start there, whatever was named before
+            walFrom = 0;
             log.truncateAfter(0);
-        } else if (log.lastTxid() > txid) {
-            log.truncateAfter(txid); // left by a batch whose write into the database failed: it comes again
+        } else {
+            applying.cover(first.maxTxid(), true);
+            if (log.lastTxid() > txid) {
+                log.truncateAfter(txid); // left by a batch whose write into the database failed: it comes again
+            }
         }
         for (int i = 0; i < records.size(); i++) {
             TxLog.Append out = log.append(headers.get(i).maxTxid());
@@ -879,7 +885,7 @@ public final class Database implements Closeable {
                 if (closed || unwritable != null) {
                     return;
                 }
-                written = walFrom != 0 ? walFrom - 1 : txid; // WAL transactions reach the file at a checkpoint
+                written = inFile();
             }
             db.force(false);
             synchronized (this) {
@@ -934,7 +940,7 @@ public final class Database implements Closeable {
     /** Syncs the database file and moves the apply marker past what it holds, durably (under this database's lock). */
     private void syncApplied() throws IOException {
         db.force(false);
-        applying.synced(txid, Math.max(txid, log.lastTxid()), true);
+        applying.synced(inFile(), Math.max(txid, log.lastTxid()), true);
         unsyncedFrom = 0;
     }
 
@@ -979,6 +985,7 @@ public final class Database implements Closeable {
         } finally {
             closed = true;
             discardHeld();
+            heldWal.stop(); // the apply marker names what it held: recovery writes it from the log
             log.close();
             applying.close();
             spill.close();

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A primary's WAL, held in memory instead of written into its file: each WAL transaction then
@@ -20,8 +21,9 @@ import java.util.List;
  * into the database file from the log and deletes the (empty) WAL file. See {@code Database#holdWalWrite}.
  *
  * <p>Holding starts with a WAL whose file is empty, and stops when the WAL is deleted, or, by a
- * spill, when it grows past {@link #LIMIT} or its node stops being primary: what it held is written
- * into the file, which takes every later write, as before.
+ * spill, when it grows past {@link #LIMIT} (or the WALs of all databases past {@link #ALL_LIMIT}) or
+ * its node stops being primary: what it held is written into the file, which takes every later
+ * write, as before. The memory stays while the WAL does: SQLite rewrites it in place.
  *
  * <p>Thread-safe on its own lock, never its database's: the filesystem reads through it from any
  * thread, on any role (see {@code HeldWrites}).
@@ -29,8 +31,12 @@ import java.util.List;
 final class HeldWal {
     /** The most a WAL may hold in memory (SQLite's default checkpoint keeps it near 4 MiB). */
     static final long LIMIT = 64L << 20;
+    /** The most all databases' WALs may hold together. */
+    static final long ALL_LIMIT = 256L << 20;
+    private static final AtomicLong ALL = new AtomicLong();
     private static final int CHUNK_SHIFT = 16;
     private static final int CHUNK = 1 << CHUNK_SHIFT;
+    private static final byte[] ZEROS = new byte[CHUNK];
 
     private final List<byte[]> chunks = new ArrayList<>();
     /** The WAL is in memory; read without the lock by the filesystem's fast path. */
@@ -60,10 +66,9 @@ final class HeldWal {
     /** Holds {@code data} written at {@code offset}; false when not holding, or when it would pass {@link #LIMIT} (then spill). */
     synchronized boolean write(long offset, MemorySegment data) {
         long end = offset + data.byteSize();
-        if (!holding || end > LIMIT) {
+        if (!holding || end > LIMIT || !reach(end)) {
             return false;
         }
-        reach(end);
         for (long done = 0; done < data.byteSize(); ) {
             long at = offset + done;
             int in = (int) (at & (CHUNK - 1));
@@ -85,7 +90,7 @@ final class HeldWal {
             long at = offset + done;
             int in = (int) (at & (CHUNK - 1));
             int k = Math.min(CHUNK - in, n - done);
-            MemorySegment.copy(chunks.get((int) (at >>> CHUNK_SHIFT)), in, dst, ValueLayout.JAVA_BYTE, done, k);
+            MemorySegment.copy(chunk(at), in, dst, ValueLayout.JAVA_BYTE, done, k);
             done += k;
         }
         return n;
@@ -108,21 +113,40 @@ final class HeldWal {
             return;
         }
         if (newSize < size) {
-            int keep = (int) ((newSize + CHUNK - 1) >>> CHUNK_SHIFT);
+            int keep = (int) Math.min(chunks.size(), (newSize + CHUNK - 1) >>> CHUNK_SHIFT);
+            release(chunks.size() - keep);
             chunks.subList(keep, chunks.size()).clear();
-            if (keep > 0 && (newSize & (CHUNK - 1)) != 0) {
+            if (keep > 0 && keep > newSize >>> CHUNK_SHIFT) { // the last kept chunk is cut: zeros past the end
                 Arrays.fill(chunks.get(keep - 1), (int) (newSize & (CHUNK - 1)), CHUNK, (byte) 0);
             }
         }
-        reach(newSize);
-        size = newSize;
+        size = newSize; // grown: zeros, in chunks not allocated until written
     }
 
-    /** Allocates the chunks up to {@code end} (zeros). */
-    private void reach(long end) {
-        while ((long) chunks.size() << CHUNK_SHIFT < end) {
+    /** Allocates the chunks up to {@code end} (zeros); false when all WALs together would pass {@link #ALL_LIMIT}. */
+    private boolean reach(long end) {
+        int more = (int) ((end + CHUNK - 1) >>> CHUNK_SHIFT) - chunks.size();
+        if (more <= 0) {
+            return true;
+        }
+        if (ALL.addAndGet((long) more << CHUNK_SHIFT) > ALL_LIMIT) {
+            ALL.addAndGet(-((long) more << CHUNK_SHIFT));
+            return false;
+        }
+        for (int i = 0; i < more; i++) {
             chunks.add(new byte[CHUNK]);
         }
+        return true;
+    }
+
+    /** The chunk holding byte {@code at} (zeros past the allocated ones: a WAL grown by a truncate). */
+    private byte[] chunk(long at) {
+        int index = (int) (at >>> CHUNK_SHIFT);
+        return index < chunks.size() ? chunks.get(index) : ZEROS;
+    }
+
+    private void release(int count) {
+        ALL.addAndGet(-((long) count << CHUNK_SHIFT));
     }
 
     /** Writes what is held into {@code file} (from offset 0) and stops holding: the file takes every later write. */
@@ -132,7 +156,7 @@ final class HeldWal {
         }
         for (long at = 0; at < size; ) {
             int n = (int) Math.min(CHUNK, size - at);
-            ByteBuffer buffer = ByteBuffer.wrap(chunks.get((int) (at >>> CHUNK_SHIFT)), 0, n);
+            ByteBuffer buffer = ByteBuffer.wrap(chunk(at), 0, n);
             while (buffer.hasRemaining()) {
                 file.write(buffer, at + buffer.position());
             }
@@ -147,6 +171,7 @@ final class HeldWal {
             changes++;
             holding = false;
         }
+        release(chunks.size());
         chunks.clear();
         size = 0;
     }

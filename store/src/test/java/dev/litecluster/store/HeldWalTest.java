@@ -1,5 +1,6 @@
 package dev.litecluster.store;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -10,7 +11,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -74,6 +77,29 @@ class HeldWalTest {
         assertThat(wal.write(0, MemorySegment.ofArray(new byte[32]))).as("the file takes later writes").isFalse();
     }
 
+    @Test
+    void allWalsTogetherHoldAtMostTheirLimit() {
+        int each = (int) (HeldWal.LIMIT - (1 << 20));
+        List<HeldWal> wals = new ArrayList<>();
+        try {
+            for (long held = 0; held + each <= HeldWal.ALL_LIMIT; held += each) {
+                HeldWal wal = new HeldWal();
+                wal.start();
+                wals.add(wal);
+                assertThat(wal.write(0, MemorySegment.ofArray(new byte[each]))).isTrue();
+            }
+            HeldWal last = new HeldWal();
+            last.start();
+            wals.add(last);
+            byte[] more = new byte[8 << 20];
+            assertThat(last.write(0, MemorySegment.ofArray(more))).as("past the limit of all WALs").isFalse();
+            wals.getFirst().truncate(0);
+            assertThat(last.write(0, MemorySegment.ofArray(more))).as("after another WAL was cut").isTrue();
+        } finally {
+            wals.forEach(HeldWal::stop);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {HeldWal.LIMIT - 4095, HeldWal.LIMIT - 1})
     void aWritePastTheLimitIsRefused(long offset) {
@@ -81,5 +107,6 @@ class HeldWalTest {
         wal.start();
         assertThat(wal.write(offset, MemorySegment.ofArray(new byte[4096]))).isFalse();
         assertThat(wal.write(offset - 4096, MemorySegment.ofArray(new byte[4096]))).isTrue();
+        wal.stop();
     }
 }

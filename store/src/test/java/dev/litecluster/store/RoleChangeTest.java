@@ -1,0 +1,192 @@
+package dev.litecluster.store;
+
+import dev.litecluster.ltx.Checksums;
+import dev.litecluster.ltx.LtxEncoder;
+import dev.litecluster.ltx.LtxHeader;
+import dev.litecluster.ltx.PageCompression;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A database whose node changes role with records not (all) written into its file. */
+class RoleChangeTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A replica whose last batch was logged but could not be written into its database file, then
+     * promoted: its first own transaction must be captured (it used to fail with "log append out of
+     * order" until a restart), continuing from what it applied.
+     */
+    @Test
+    void firstCaptureAfterAFailedApplyDropsTheUnappliedRecords() throws Exception {
+        DatabaseFiles primaryFiles = new DatabaseFiles("app.db", dir.resolve("primary").resolve("app.db"));
+        DatabaseFiles replicaFiles = new DatabaseFiles("app.db", dir.resolve("replica").resolve("app.db"));
+        Files.createDirectories(primaryFiles.dir());
+        sqlite3(primaryFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
+        byte[] first;
+        byte[] second;
+        try (Database primary = Database.open(primaryFiles, 1)) {
+            sqlite3(primaryFiles.database(), "INSERT INTO t VALUES ('two');");
+            primary.databaseWritten(0, Files.size(primaryFiles.database()));
+            primary.journalFinalized();
+            assertThat(primary.position().txid()).isEqualTo(2);
+            first = read(primary, 1);
+            second = read(primary, 2);
+        }
+        try (Database replica = Database.open(replicaFiles, 2)) {
+            replica.applyReplicated(List.of(staged(first)), fileWriter(replicaFiles.database()));
+            ReplicaWriter failing = writer((pageSize, commit, pages) -> {
+                throw new IOException("disk full");
+            });
+            assertThatThrownBy(() -> replica.applyReplicated(List.of(staged(second)), failing)).hasMessageContaining("disk full");
+            assertThat(replica.position().txid()).isEqualTo(1);
+            assertThat(replica.log().lastTxid()).as("the unapplied record stays in the log").isEqualTo(2);
+
+            // Promoted: an app writes, and the node captures its own txid 2.
+            sqlite3(replicaFiles.database(), "INSERT INTO t VALUES ('mine');");
+            replica.databaseWritten(0, Files.size(replicaFiles.database()));
+            replica.journalFinalized();
+            assertThat(replica.position().txid()).isEqualTo(2);
+            try (FileChannel file = FileChannel.open(replicaFiles.database(), StandardOpenOption.READ)) {
+                assertThat(Checksums.database(file, replica.pageSize())).isEqualTo(replica.position().checksum());
+            }
+        }
+        try (Database reopened = Database.open(replicaFiles, 2)) {
+            assertThat(reopened.position().txid()).as("the log replays to the own transaction").isEqualTo(2);
+        }
+    }
+
+    /**
+     * A node whose apply marker names txid 5 (a batch not yet synced; on a demoted primary, its WAL
+     * transactions since the last checkpoint) diverged and is sent a snapshot at txid 3; it dies
+     * half-way through writing it. Recovery must write the snapshot again: the marker names 3 now,
+     * not 5, which is past the log's end and would leave the file half old, half snapshot.
+     */
+    @Test
+    void aSnapshotBehindTheMarkerIsWrittenAgainAfterACrash() throws Exception {
+        DatabaseFiles otherFiles = new DatabaseFiles("app.db", dir.resolve("other").resolve("app.db"));
+        DatabaseFiles snapshotFiles = new DatabaseFiles("app.db", dir.resolve("snapshot").resolve("app.db"));
+        DatabaseFiles nodeFiles = new DatabaseFiles("app.db", dir.resolve("node").resolve("app.db"));
+        List<byte[]> history = new ArrayList<>();
+        Files.createDirectories(otherFiles.dir());
+        sqlite3(otherFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
+        try (Database other = Database.open(otherFiles, 1)) {
+            for (int i = 2; i <= 5; i++) {
+                sqlite3(otherFiles.database(), "INSERT INTO t SELECT 'other ' || hex(randomblob(400)) FROM t;");
+                other.databaseWritten(0, Files.size(otherFiles.database()));
+                other.journalFinalized();
+            }
+            for (long t = 1; t <= 5; t++) {
+                history.add(read(other, t));
+            }
+        }
+        Files.createDirectories(snapshotFiles.dir());
+        sqlite3(snapshotFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT);"
+                + "INSERT INTO t SELECT 'snapshot ' || hex(randomblob(300)) FROM (SELECT 1 UNION SELECT 2 UNION SELECT 3);");
+        byte[] snapshot;
+        try (Database source = Database.open(snapshotFiles, 3)) {
+            snapshot = snapshotAt(snapshotFiles.database(), source.pageSize(), 3);
+        }
+
+        Database node = Database.open(nodeFiles, 2);
+        node.applyReplicated(history.subList(0, 4).stream().map(RoleChangeTest::staged).toList(), fileWriter(nodeFiles.database()));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (ApplyMarker.read(nodeFiles.applying()) != 0) {
+            assertThat(System.nanoTime()).as("the background flush clears the marker").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        node.applyReplicated(List.of(staged(history.get(4))), fileWriter(nodeFiles.database()));
+        assertThat(ApplyMarker.read(nodeFiles.applying())).isEqualTo(5);
+        ReplicaWriter dies = writer((pageSize, commit, pages) -> {
+            try (FileChannel file = FileChannel.open(nodeFiles.database(), StandardOpenOption.WRITE)) {
+                pages.forEach((pgno, page) -> {
+                    if (pgno == 2) {
+                        throw new IOException("killed");
+                    }
+                    file.write(ByteBuffer.wrap(page), (long) (pgno - 1) * pageSize);
+                });
+            }
+        });
+        assertThatThrownBy(() -> node.applyReplicated(List.of(staged(snapshot)), dies)).hasMessageContaining("killed");
+        // The process dies here: nothing is closed.
+
+        try (Database reopened = Database.open(nodeFiles, 2)) {
+            assertThat(reopened.position().txid()).isEqualTo(3);
+            assertThat(Checksums.database(nodeFiles.database(), reopened.pageSize()))
+                    .as("the database file holds the snapshot").isEqualTo(reopened.position().checksum());
+        }
+    }
+
+    /** The snapshot record of the file {@code database} at {@code txid}. */
+    private static byte[] snapshotAt(Path database, int pageSize, long txid) throws IOException {
+        byte[] file = Files.readAllBytes(database);
+        int pages = file.length / pageSize;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LtxEncoder encoder = new LtxEncoder(out, new LtxHeader(0, pageSize, pages, 1, txid,
+                System.currentTimeMillis(), 0, 0, 0, 0, 0, 3), PageCompression.LZ4);
+        for (int p = 1; p <= pages; p++) {
+            encoder.writePage(p, file, (p - 1) * pageSize);
+        }
+        encoder.finish(Checksums.database(file, pageSize));
+        return out.toByteArray();
+    }
+
+    private static byte[] read(Database database, long txid) throws IOException {
+        try (InputStream in = database.log().read(txid)) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static StagedRecord staged(byte[] record) {
+        return () -> new ByteArrayInputStream(record);
+    }
+
+    /** Writes pages straight into the file (no app reads it here). */
+    private static ReplicaWriter fileWriter(Path database) {
+        return writer((pageSize, commit, pages) -> {
+            try (FileChannel file = FileChannel.open(database, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                pages.forEach((pgno, page) -> file.write(ByteBuffer.wrap(page), (long) (pgno - 1) * pageSize));
+                file.truncate((long) commit * pageSize);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Write {
+        void write(int pageSize, int commit, ReplicaWriter.Pages pages) throws IOException;
+    }
+
+    private static ReplicaWriter writer(Write write) {
+        return new ReplicaWriter() {
+            @Override
+            public void write(int pageSize, int commit, Pages pages) throws IOException {
+                write.write(pageSize, commit, pages);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static void sqlite3(Path db, String sql) throws Exception {
+        Process p = new ProcessBuilder("sqlite3", db.toString(), sql).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("sqlite3: %s", out).isZero();
+    }
+}
