@@ -101,12 +101,7 @@ class CrashRecoveryTest {
             committed = Files.readAllBytes(dir.resolve("database"));
             Process writer = Clients.startPython(output, UNFINISHED, db, rows);
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!Files.readString(output).contains("inside")) {
-                    assertThat(writer.isAlive()).as("writer running: %s", Files.readString(output)).isTrue();
-                    assertThat(System.nanoTime() - deadline).as("writer inside its transaction within 60 s").isNegative();
-                    Thread.sleep(10);
-                }
+                awaitLine(writer, output, "inside", 60);
                 node.kill();
             } finally {
                 writer.destroyForcibly().waitFor();
@@ -159,12 +154,7 @@ class CrashRecoveryTest {
                     + "INSERT INTO t(id, v) SELECT value, randomblob(500) FROM generate_series(1, 300);");
             Process writer = Clients.startPython(output, UNCHECKPOINTED, db, rows);
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (!Files.readString(output).contains("committed")) {
-                    assertThat(writer.isAlive()).as("writer running: %s", Files.readString(output)).isTrue();
-                    assertThat(System.nanoTime() - deadline).as("writer done within 120 s").isNegative();
-                    Thread.sleep(10);
-                }
+                awaitLine(writer, output, "committed", 120);
                 assertThat(Files.size(root.resolve("mnt").resolve(DB + "-wal"))).as("WAL through the mount")
                         .isGreaterThan((long) rows * 1000);
                 assertThat(Files.size(dir.resolve("wal")) > 0).as("the WAL's file holds it").isEqualTo(spills);
@@ -172,7 +162,7 @@ class CrashRecoveryTest {
                     node.kill();
                 } else {
                     writer.destroyForcibly().waitFor(); // the app dies: its WAL is not checkpointed
-                    node.close();
+                    node.stopCleanly();
                 }
             } finally {
                 writer.destroyForcibly().waitFor();
@@ -206,6 +196,16 @@ class CrashRecoveryTest {
             }
         }
         return Files.readString(output);
+    }
+
+    /** Waits until the writer printed {@code line}. */
+    private static void awaitLine(Process writer, Path output, String line, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!Files.readString(output).contains(line)) {
+            assertThat(writer.isAlive()).as("writer running: %s", Files.readString(output)).isTrue();
+            assertThat(System.nanoTime() - deadline).as("writer printed '%s' within %d s", line, seconds).isNegative();
+            Thread.sleep(10);
+        }
     }
 
     /** The kill must land among the writer's commits, however slowly a loaded machine starts it. */

@@ -63,6 +63,18 @@ final class NodeProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** Shuts the node down cleanly; fails if it does not exit on its own, with status 0, within 30 s. */
+    void stopCleanly() throws Exception {
+        process.getOutputStream().close();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            kill();
+            throw new AssertionError("the node did not stop within 30 s");
+        }
+        if (process.exitValue() != 0) {
+            throw new AssertionError("the node exited with status " + process.exitValue());
+        }
+    }
+
     /** Asks the node to unmount and shut down cleanly. */
     @Override
     public void close() throws Exception {

@@ -64,6 +64,13 @@ public final class Database implements Closeable {
      * those transactions' pages, and a crash may take the (held) WAL with it.
      */
     private long walFrom;
+    /**
+     * The TXID of a snapshot whose pages are being, or failed to be, written into the database file
+     * (0: none): from it on the file holds nothing reliable until that write succeeds.
+     */
+    private long snapshotFrom;
+    /** Counts snapshots applied: a background flush that saw the file before one must not move the marker after it. */
+    private long snapshots;
     /** The app wrote its rollback journal since the last commit: a rollback-mode transaction runs. */
     private boolean journalActive;
     /** The app asked for an fsync during the running held transaction; its commit syncs the log. */
@@ -171,8 +178,12 @@ public final class Database implements Closeable {
         if (length <= 0) {
             return;
         }
-        if (!walActive()) { // in WAL mode only checkpoints write the file: their pages were captured already
+        if (!walActive()) {
             markDirty(offset, length);
+        } else if (walFrom != 0) {
+            // A checkpoint: its pages were captured already, and must not reach the disk before their
+            // records (SQLite synced the WAL, and so the log, first, unless synchronous=OFF).
+            log.sync();
         }
     }
 
@@ -443,7 +454,8 @@ public final class Database implements Closeable {
             return true;
         }
         if (heldWal.holding()) {
-            spillWal("it outgrew " + (HeldWal.LIMIT >> 20) + " MiB");
+            spillWal("it outgrew the memory WALs may hold: " + (HeldWal.LIMIT >> 20) + " MiB each, "
+                    + (HeldWal.ALL_LIMIT >> 20) + " MiB together");
         }
         return false;
     }
@@ -475,13 +487,19 @@ public final class Database implements Closeable {
             log.sync();
             db.force(false);
             walFrom = 0;
-            applying.synced(txid, Math.max(txid, log.lastTxid()), false);
+            applying.synced(inFile(), newest(), false);
         }
     }
 
     /** The newest TXID whose pages the database file has (synced or not): WAL transactions reach it at a checkpoint. */
     private long inFile() {
-        return walFrom != 0 ? walFrom - 1 : txid;
+        long in = walFrom != 0 ? walFrom - 1 : txid;
+        return snapshotFrom != 0 ? Math.min(in, snapshotFrom - 1) : in;
+    }
+
+    /** The newest TXID the apply marker may have to name: one logged, applied or being captured from the WAL. */
+    private long newest() {
+        return Math.max(Math.max(txid, log.lastTxid()), walFrom);
     }
 
     /** {@link HeldWal#changes}: a WAL size read from its file is believed only if this did not move. */
@@ -632,10 +650,6 @@ public final class Database implements Closeable {
         dropUnappliedRecords();
         if (walRange != WalRange.NONE && walFrom == 0) {
             settleApplied();
-            // Named, durably, before any byte of the record reaches the log's file (the OS may write it
-            // out at any time): a crash may take the WAL (held in memory) but never the marker.
-            applying.cover(txid + 1, true);
-            walFrom = txid + 1;
         }
         boolean full = txid == 0 || size != pageSize;
         int oldPages = full ? 0 : sums.pages();
@@ -670,7 +684,7 @@ public final class Database implements Closeable {
                 continue;
             }
             if (encoder == null) {
-                out = log.append(next);
+                out = append(next, walRange);
                 encoder = encoder(out, header(size, commit, next, pre, walRange));
             }
             encoder.writePage(p, bytes, 0, crc);
@@ -682,7 +696,7 @@ public final class Database implements Closeable {
             if (commit == oldPages) {
                 return;
             }
-            out = log.append(next);
+            out = append(next, walRange);
             encoder = encoder(out, header(size, commit, next, pre, walRange));
         }
         encoder.finish(post);
@@ -701,6 +715,19 @@ public final class Database implements Closeable {
         if (sums.checksum() != post) {
             throw new IllegalStateException("checksum bookkeeping diverged at txid " + next);
         }
+    }
+
+    /**
+     * Starts the record of {@code next}. The first one from the WAL since its last checkpoint is
+     * named in the apply marker first, durably, before any byte of it reaches the log's file (the OS
+     * may write it out at any time): a crash may take the WAL (held in memory) but never the marker.
+     */
+    private TxLog.Append append(long next, WalRange walRange) throws IOException {
+        if (walRange != WalRange.NONE && walFrom == 0) {
+            applying.cover(next, true);
+            walFrom = next;
+        }
+        return log.append(next);
     }
 
     private LtxEncoder encoder(TxLog.Append out, LtxHeader header) throws IOException {
@@ -818,9 +845,13 @@ public final class Database implements Closeable {
         // Named before the log holds the batch: a crash from here on leaves recovery to write every
         // record of the log from the marker on into the file (one the log lacks never reached the file).
         if (first.isSnapshot()) {
-            applying.restartAt(first.maxTxid()); // the log will start there, whatever was named before
-            walFrom = 0;
+            // The log first, so that a crash before the marker names the snapshot finds no old record
+            // to write from it on; the marker then names it whatever it named before.
             log.truncateAfter(0);
+            applying.restartAt(first.maxTxid());
+            walFrom = 0;
+            snapshotFrom = first.maxTxid();
+            snapshots++;
         } else {
             applying.cover(first.maxTxid(), true);
             if (log.lastTxid() > txid) {
@@ -846,6 +877,7 @@ public final class Database implements Closeable {
             next.resize(last.commit());
             writeReplicated(written, first.pageSize(), last.commit(), next, writer);
             done = true;
+            snapshotFrom = 0;
         } finally {
             if (!fresh) {
                 next.endChanges(done);
@@ -881,16 +913,18 @@ public final class Database implements Closeable {
         boolean synced = false;
         try {
             long written;
+            long snapshotsBefore;
             synchronized (this) {
                 if (closed || unwritable != null) {
                     return;
                 }
                 written = inFile();
+                snapshotsBefore = snapshots;
             }
             db.force(false);
             synchronized (this) {
-                if (!closed && unwritable == null) {
-                    applying.synced(written, Math.max(txid, log.lastTxid()), false);
+                if (!closed && unwritable == null && snapshots == snapshotsBefore) {
+                    applying.synced(written, newest(), false);
                     unsyncedFrom = unsyncedFrom <= written ? 0 : unsyncedFrom;
                     synced = true;
                 }
@@ -940,7 +974,7 @@ public final class Database implements Closeable {
     /** Syncs the database file and moves the apply marker past what it holds, durably (under this database's lock). */
     private void syncApplied() throws IOException {
         db.force(false);
-        applying.synced(inFile(), Math.max(txid, log.lastTxid()), true);
+        applying.synced(inFile(), newest(), true);
         unsyncedFrom = 0;
     }
 

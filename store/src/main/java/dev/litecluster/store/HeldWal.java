@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class HeldWal {
     /** The most a WAL may hold in memory (SQLite's default checkpoint keeps it near 4 MiB). */
     static final long LIMIT = 64L << 20;
-    /** The most all databases' WALs may hold together. */
-    static final long ALL_LIMIT = 256L << 20;
+    /** The most all databases' WALs may hold together: 256 MiB, or a quarter of the heap if less. */
+    static final long ALL_LIMIT = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
     private static final AtomicLong ALL = new AtomicLong();
     private static final int CHUNK_SHIFT = 16;
     private static final int CHUNK = 1 << CHUNK_SHIFT;

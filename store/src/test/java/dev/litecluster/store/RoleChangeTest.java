@@ -4,19 +4,24 @@ import dev.litecluster.ltx.Checksums;
 import dev.litecluster.ltx.LtxEncoder;
 import dev.litecluster.ltx.LtxHeader;
 import dev.litecluster.ltx.PageCompression;
+import dev.litecluster.store.sqlite.WalFollower;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,12 +78,14 @@ class RoleChangeTest {
 
     /**
      * A node whose apply marker names txid 5 (a batch not yet synced; on a demoted primary, its WAL
-     * transactions since the last checkpoint) diverged and is sent a snapshot at txid 3; it dies
-     * half-way through writing it. Recovery must write the snapshot again: the marker names 3 now,
-     * not 5, which is past the log's end and would leave the file half old, half snapshot.
+     * transactions since the last checkpoint) diverged and is sent a snapshot at txid 3, whose write
+     * fails half-way; then the node dies, is stopped cleanly, or first lets its background flush run.
+     * Recovery must write the snapshot again: the marker names 3, not 5 (past the log's end) nor
+     * nothing, either of which would leave the file half old, half snapshot.
      */
-    @Test
-    void aSnapshotBehindTheMarkerIsWrittenAgainAfterACrash() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"killed", "closed", "flushed, then killed"})
+    void aSnapshotWhoseWriteFailedIsWrittenAgainAtRestart(String end) throws Exception {
         DatabaseFiles otherFiles = new DatabaseFiles("app.db", dir.resolve("other").resolve("app.db"));
         DatabaseFiles snapshotFiles = new DatabaseFiles("app.db", dir.resolve("snapshot").resolve("app.db"));
         DatabaseFiles nodeFiles = new DatabaseFiles("app.db", dir.resolve("node").resolve("app.db"));
@@ -123,13 +130,88 @@ class RoleChangeTest {
             }
         });
         assertThatThrownBy(() -> node.applyReplicated(List.of(staged(snapshot)), dies)).hasMessageContaining("killed");
-        // The process dies here: nothing is closed.
+        if (end.equals("closed")) {
+            node.close();
+        } else if (end.startsWith("flushed")) {
+            Thread.sleep(2_500); // the flush the last batch scheduled runs
+        }
+        // Else the process dies here: nothing is closed.
 
         try (Database reopened = Database.open(nodeFiles, 2)) {
             assertThat(reopened.position().txid()).isEqualTo(3);
             assertThat(Checksums.database(nodeFiles.database(), reopened.pageSize()))
                     .as("the database file holds the snapshot").isEqualTo(reopened.position().checksum());
         }
+    }
+
+    /** A WAL transaction whose pages equal what they were, then one that inserts a row. */
+    private static final String NO_CHANGE_THEN_INSERT = """
+            import os, shutil, sqlite3, sys
+            shutil.copy(sys.argv[1], sys.argv[2])
+            c = sqlite3.connect(sys.argv[2], isolation_level=None)
+            c.execute("PRAGMA wal_autocheckpoint=0")
+            c.execute("BEGIN"); c.execute("UPDATE t SET v = 'onf' WHERE v = 'one'"); c.execute("UPDATE t SET v = 'one' WHERE v = 'onf'"); c.execute("COMMIT")
+            print(os.path.getsize(sys.argv[2] + "-wal"), flush=True)
+            c.execute("INSERT INTO t VALUES ('three')")
+            shutil.copy(sys.argv[2] + "-wal", sys.argv[3])
+            os._exit(0)
+            """;
+
+    /**
+     * A replica with a batch not yet flushed is promoted; its app's first WAL transaction changes no
+     * page (no record), its background flush then runs, and the next WAL transaction is captured: the
+     * marker must name that one, or a crash leaves it in the log but not in the database file.
+     */
+    @Test
+    void aWalTransactionThatChangesNothingLeavesTheMarkerToTheNextOne() throws Exception {
+        DatabaseFiles otherFiles = new DatabaseFiles("app.db", dir.resolve("other").resolve("app.db"));
+        DatabaseFiles nodeFiles = new DatabaseFiles("app.db", dir.resolve("node").resolve("app.db"));
+        Files.createDirectories(otherFiles.dir());
+        Files.createDirectories(nodeFiles.dir());
+        sqlite3(otherFiles.database(), "PRAGMA journal_mode=WAL; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
+        Files.copy(otherFiles.database(), nodeFiles.database());
+        byte[] second;
+        try (Database other = Database.open(otherFiles, 1)) {
+            sqlite3(otherFiles.database(), "INSERT INTO t VALUES ('two');");
+            other.databaseWritten(0, Files.size(otherFiles.database()));
+            other.journalFinalized();
+            second = read(other, 2);
+        }
+        Database node = Database.open(nodeFiles, 2);
+        node.applyReplicated(List.of(staged(second)), fileWriter(nodeFiles.database()));
+        Path walCopy = dir.resolve("wal");
+        Process app = new ProcessBuilder("python3", "-c", NO_CHANGE_THEN_INSERT, nodeFiles.database().toString(),
+                dir.resolve("app.db").toString(), walCopy.toString()).redirectErrorStream(true).start();
+        String output = new String(app.getInputStream().readAllBytes()).strip();
+        assertThat(app.waitFor()).as(output).isZero();
+        int noChangeEnd = Integer.parseInt(output);
+        byte[] wal = Files.readAllBytes(walCopy);
+        int frame = WalFollower.FRAME_HEADER_SIZE + node.pageSize();
+        Files.write(nodeFiles.wal(), new byte[0]); // promoted: the app's WAL, empty, is held
+        writeWal(node, wal, 0, WalFollower.HEADER_SIZE);
+        for (int at = WalFollower.HEADER_SIZE; at < wal.length; at += frame) {
+            if (at == noChangeEnd) {
+                assertThat(node.position().txid()).as("no record for the transaction that changed nothing").isEqualTo(2);
+                Thread.sleep(2_500); // the flush the batch scheduled runs
+            }
+            writeWal(node, wal, at, frame);
+        }
+        assertThat(node.position().txid()).isEqualTo(3);
+        assertThat(ApplyMarker.read(nodeFiles.applying())).isEqualTo(3);
+        // The process dies here: nothing is closed.
+
+        try (Database reopened = Database.open(nodeFiles, 2)) {
+            assertThat(reopened.position().txid()).isEqualTo(3);
+            assertThat(Checksums.database(nodeFiles.database(), reopened.pageSize()))
+                    .as("the database file holds the insert").isEqualTo(reopened.position().checksum());
+        }
+    }
+
+    /** The app writes {@code wal[at..at+length)} at {@code at} of its WAL (held in memory). */
+    private static void writeWal(Database node, byte[] wal, int at, int length) throws IOException {
+        MemorySegment data = MemorySegment.ofArray(Arrays.copyOfRange(wal, at, at + length));
+        assertThat(node.holdWalWrite(at, data)).as("held").isTrue();
+        node.walWritten(at, data);
     }
 
     /** The snapshot record of the file {@code database} at {@code txid}. */
