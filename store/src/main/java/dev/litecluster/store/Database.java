@@ -178,12 +178,8 @@ public final class Database implements Closeable {
         if (length <= 0) {
             return;
         }
-        if (!walActive()) {
+        if (!walActive()) { // in WAL mode only checkpoints write the file: their pages were captured already
             markDirty(offset, length);
-        } else if (walFrom != 0) {
-            // A checkpoint: its pages were captured already, and must not reach the disk before their
-            // records (SQLite synced the WAL, and so the log, first, unless synchronous=OFF).
-            log.sync();
         }
     }
 
@@ -215,6 +211,11 @@ public final class Database implements Closeable {
     public synchronized boolean holdDatabaseWrite(long offset, MemorySegment data, boolean multiDatabase) throws IOException {
         requireWritable();
         if (!holds()) {
+            if (walFrom != 0 && walActive()) {
+                // A checkpoint: its pages must not reach the disk before their records (SQLite synced
+                // the WAL, and so the log, first, unless synchronous=OFF).
+                log.sync();
+            }
             return false;
         }
         long length = data.byteSize();
@@ -337,16 +338,17 @@ public final class Database implements Closeable {
         boolean spilled = spill.isSet();
         boolean sync = syncWanted;
         journalActive = false;
-        syncWanted = false;
         long before = txid;
+        boolean wasPending = applying.pending();
         try {
-            captureRollback();
+            captureRollback(); // syncWanted still says whether the record's marker is synced (see append)
         } finally {
+            syncWanted = false;
             // Also when the capture failed: a record that reached the log must reach the file.
             if (txid == before) {
                 discardHeld(); // no record (a rollback, or a failure): the file holds the committed pages
             } else if (held.active()) {
-                writeHeld(sync);
+                writeHeld(sync, wasPending);
             }
         }
         if (spilled) {
@@ -357,12 +359,12 @@ public final class Database implements Closeable {
 
     /**
      * Writes a just-logged transaction's held pages into the database file, after the log is synced
-     * if the app asked for any fsync. The apply marker names the transaction first (synced with it;
-     * without a sync, a kill -9 still finds it and power loss is what the app accepted), and moves on
-     * once the file is synced, a second later, or at once when nothing was asked to be durable. A
-     * failure leaves the database refusing writes until a restart, which repairs the file from the log.
+     * if the app asked for any fsync. The apply marker, which names the transaction, moves on once the
+     * file is synced, a second later, or at once when nothing was asked to be durable
+     * ({@code wasPending}: it named something before this transaction). A failure leaves the database
+     * refusing writes until a restart, which repairs the file from the log.
      */
-    private void writeHeld(boolean sync) throws IOException {
+    private void writeHeld(boolean sync, boolean wasPending) throws IOException {
         IOException failure = null;
         if (sync) {
             try {
@@ -371,20 +373,8 @@ public final class Database implements Closeable {
                 failure = e;
             }
         }
-        boolean wasPending = applying.pending();
-        boolean covered = false;
-        try {
-            // Commits that asked for no fsync since the file was last synced are in this log sync too.
-            applying.cover(sync && unsyncedFrom != 0 ? unsyncedFrom : txid, sync);
-            covered = true;
-        } catch (IOException e) {
-            failure = failure == null ? e : failure;
-        }
         try {
             held.writeTo(db); // kept held after a failure: reads must not see a half-written file
-            if (!covered) {
-                db.force(false); // the marker may not name these pages: make them durable instead
-            }
         } catch (IOException | RuntimeException e) {
             refuseWrites("committed pages could not be written into the database file", e);
             throw e;
@@ -396,7 +386,7 @@ public final class Database implements Closeable {
             unsyncedFrom = unsyncedFrom == 0 ? txid : unsyncedFrom;
         }
         if (failure != null) {
-            refuseWrites("the log or the apply marker could not be synced", failure);
+            refuseWrites("the log could not be synced", failure);
             throw failure; // a failed fsync may have dropped what it was given: later ones prove nothing
         }
     }
@@ -718,14 +708,21 @@ public final class Database implements Closeable {
     }
 
     /**
-     * Starts the record of {@code next}. The first one from the WAL since its last checkpoint is
-     * named in the apply marker first, durably, before any byte of it reaches the log's file (the OS
-     * may write it out at any time): a crash may take the WAL (held in memory) but never the marker.
+     * Starts the record of {@code next}. A record whose pages reach the database file only after it
+     * (a held rollback commit; the first WAL transaction since the last checkpoint) is named in the
+     * apply marker first, before any byte of it reaches the log's file (the OS may write it out at
+     * any time): a crash may take the pages (held in memory) but never the marker. Rollback commits
+     * that asked for no fsync since the file was last synced reach the disk with this log's next
+     * sync, so they are named too. The marker is synced for WAL transactions, and for a held commit
+     * when the app asked for an fsync (without one, a kill -9 still finds it, and power loss is
+     * what the app accepted).
      */
     private TxLog.Append append(long next, WalRange walRange) throws IOException {
         if (walRange != WalRange.NONE && walFrom == 0) {
-            applying.cover(next, true);
+            applying.cover(unsyncedFrom != 0 ? unsyncedFrom : next, true);
             walFrom = next;
+        } else if (walRange == WalRange.NONE && held.active()) {
+            applying.cover(syncWanted && unsyncedFrom != 0 ? unsyncedFrom : next, syncWanted);
         }
         return log.append(next);
     }
@@ -754,6 +751,9 @@ public final class Database implements Closeable {
             keepFrom = Math.min(neededFrom, txid + 1);
             if (applying.pending()) {
                 keepFrom = Math.min(keepFrom, applying.from()); // recovery may have to write them into the file
+            }
+            if (unsyncedFrom != 0) {
+                keepFrom = Math.min(keepFrom, unsyncedFrom); // the marker may have to name them
             }
         }
         return log.deleteBefore(keepFrom, System.currentTimeMillis() - keepMillis);

@@ -42,11 +42,11 @@ class RoleChangeTest {
         DatabaseFiles primaryFiles = new DatabaseFiles("app.db", dir.resolve("primary").resolve("app.db"));
         DatabaseFiles replicaFiles = new DatabaseFiles("app.db", dir.resolve("replica").resolve("app.db"));
         Files.createDirectories(primaryFiles.dir());
-        sqlite3(primaryFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
+        Sqlite3Cli.run(primaryFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
         byte[] first;
         byte[] second;
         try (Database primary = Database.open(primaryFiles, 1)) {
-            sqlite3(primaryFiles.database(), "INSERT INTO t VALUES ('two');");
+            Sqlite3Cli.run(primaryFiles.database(), "INSERT INTO t VALUES ('two');");
             primary.databaseWritten(0, Files.size(primaryFiles.database()));
             primary.journalFinalized();
             assertThat(primary.position().txid()).isEqualTo(2);
@@ -63,7 +63,7 @@ class RoleChangeTest {
             assertThat(replica.log().lastTxid()).as("the unapplied record stays in the log").isEqualTo(2);
 
             // Promoted: an app writes, and the node captures its own txid 2.
-            sqlite3(replicaFiles.database(), "INSERT INTO t VALUES ('mine');");
+            Sqlite3Cli.run(replicaFiles.database(), "INSERT INTO t VALUES ('mine');");
             replica.databaseWritten(0, Files.size(replicaFiles.database()));
             replica.journalFinalized();
             assertThat(replica.position().txid()).isEqualTo(2);
@@ -91,10 +91,10 @@ class RoleChangeTest {
         DatabaseFiles nodeFiles = new DatabaseFiles("app.db", dir.resolve("node").resolve("app.db"));
         List<byte[]> history = new ArrayList<>();
         Files.createDirectories(otherFiles.dir());
-        sqlite3(otherFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
+        Sqlite3Cli.run(otherFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
         try (Database other = Database.open(otherFiles, 1)) {
             for (int i = 2; i <= 5; i++) {
-                sqlite3(otherFiles.database(), "INSERT INTO t SELECT 'other ' || hex(randomblob(400)) FROM t;");
+                Sqlite3Cli.run(otherFiles.database(), "INSERT INTO t SELECT 'other ' || hex(randomblob(400)) FROM t;");
                 other.databaseWritten(0, Files.size(otherFiles.database()));
                 other.journalFinalized();
             }
@@ -103,7 +103,7 @@ class RoleChangeTest {
             }
         }
         Files.createDirectories(snapshotFiles.dir());
-        sqlite3(snapshotFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT);"
+        Sqlite3Cli.run(snapshotFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT);"
                 + "INSERT INTO t SELECT 'snapshot ' || hex(randomblob(300)) FROM (SELECT 1 UNION SELECT 2 UNION SELECT 3);");
         byte[] snapshot;
         try (Database source = Database.open(snapshotFiles, 3)) {
@@ -168,11 +168,11 @@ class RoleChangeTest {
         DatabaseFiles nodeFiles = new DatabaseFiles("app.db", dir.resolve("node").resolve("app.db"));
         Files.createDirectories(otherFiles.dir());
         Files.createDirectories(nodeFiles.dir());
-        sqlite3(otherFiles.database(), "PRAGMA journal_mode=WAL; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
+        Sqlite3Cli.run(otherFiles.database(), "PRAGMA journal_mode=WAL; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
         Files.copy(otherFiles.database(), nodeFiles.database());
         byte[] second;
         try (Database other = Database.open(otherFiles, 1)) {
-            sqlite3(otherFiles.database(), "INSERT INTO t VALUES ('two');");
+            Sqlite3Cli.run(otherFiles.database(), "INSERT INTO t VALUES ('two');");
             other.databaseWritten(0, Files.size(otherFiles.database()));
             other.journalFinalized();
             second = read(other, 2);
@@ -264,11 +264,5 @@ class RoleChangeTest {
             public void close() {
             }
         };
-    }
-
-    private static void sqlite3(Path db, String sql) throws Exception {
-        Process p = new ProcessBuilder("sqlite3", db.toString(), sql).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("sqlite3: %s", out).isZero();
     }
 }
