@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One database on the primary: turns the file operations SQLite makes into transactions, one LTX
@@ -71,6 +72,12 @@ public final class Database implements Closeable {
     private long snapshotFrom;
     /** Counts snapshots applied: a background flush that saw the file before one must not move the marker after it. */
     private long snapshots;
+    /**
+     * The TXIDs of a replicated batch whose write into the database file failed after it began
+     * writing pages (null: none): the file may hold some of them, so this node captures nothing of its
+     * own (if promoted) until a later batch, or a restart, writes them all from the log.
+     */
+    private String unappliedBatch;
     /** The app wrote its rollback journal since the last commit: a rollback-mode transaction runs. */
     private boolean journalActive;
     /** The app asked for an fsync during the running held transaction; its commit syncs the log. */
@@ -637,6 +644,10 @@ public final class Database implements Closeable {
      * page size change, carry every page.
      */
     synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
+        if (unappliedBatch != null) {
+            throw new IOException("database " + name() + ": the replicated " + unappliedBatch
+                    + " could not be written into the database file; restart the node to write it from the log");
+        }
         dropUnappliedRecords();
         if (walRange != WalRange.NONE && walFrom == 0) {
             settleApplied();
@@ -873,14 +884,19 @@ public final class Database implements Closeable {
             next.recordChanges();
         }
         boolean done = false;
+        AtomicBoolean touched = new AtomicBoolean();
         try {
             next.resize(last.commit());
-            writeReplicated(written, first.pageSize(), last.commit(), next, writer);
+            writeReplicated(written, first.pageSize(), last.commit(), next, writer, touched);
             done = true;
             snapshotFrom = 0;
+            unappliedBatch = null;
         } finally {
             if (!fresh) {
                 next.endChanges(done);
+            }
+            if (!done && touched.get()) {
+                unappliedBatch = "txid " + first.maxTxid() + ".." + last.maxTxid();
             }
         }
         walFrom = 0;
@@ -945,10 +961,10 @@ public final class Database implements Closeable {
     }
 
     /**
-     * A former replica's log may end with records of a batch whose write into the file failed: never
-     * applied, never acknowledged, never published. This node's own history goes on from what it
-     * applied (as after any failover, the old primary finds those transactions missing when it
-     * rejoins, and keeps them in lost/).
+     * A former replica's log may end with records of a batch whose write into the file failed before
+     * it wrote any page: never applied, never acknowledged, never published. This node's own history
+     * goes on from what it applied (as after any failover, the old primary finds those transactions
+     * missing when it rejoins, and keeps them in lost/).
      */
     private void dropUnappliedRecords() throws IOException {
         long last = log.lastTxid();
@@ -978,10 +994,14 @@ public final class Database implements Closeable {
         unsyncedFrom = 0;
     }
 
-    /** Writes the newest version of every page of {@code records} (a verified batch) through {@code writer}. */
+    /**
+     * Writes the newest version of every page of {@code records} (a verified batch) through
+     * {@code writer}; {@code touched} is set once the writer asks for the pages (it may have written some).
+     */
     private static void writeReplicated(List<? extends StagedRecord> records, int pageSize, int commit, PageChecksums sums,
-                                        ReplicaWriter writer) throws IOException {
+                                        ReplicaWriter writer, AtomicBoolean touched) throws IOException {
         writer.write(pageSize, commit, consumer -> {
+            touched.set(true);
             byte[] buffer = new byte[pageSize];
             BitSet written = new BitSet();
             // Newest record first, so only a page's last version is written. A page a record dropped

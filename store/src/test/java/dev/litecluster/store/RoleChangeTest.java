@@ -33,26 +33,69 @@ class RoleChangeTest {
     Path dir;
 
     /**
-     * A replica whose last batch was logged but could not be written into its database file, then
-     * promoted: its first own transaction must be captured (it used to fail with "log append out of
-     * order" until a restart), continuing from what it applied.
+     * A replica whose last batch was logged but could be written into its database file only in
+     * part (a full disk), then promoted: it must not capture its own transactions over a file that
+     * holds some of that batch's pages and a log that has all of them. Its first commit is refused
+     * with one line saying to restart; the restart writes the batch from the log, and from there the
+     * node captures again.
+     */
+    @Test
+    void aPromotedReplicaWhoseLastApplyFailedCapturesAgainAfterARestart() throws Exception {
+        DatabaseFiles replicaFiles = new DatabaseFiles("app.db", dir.resolve("replica").resolve("app.db"));
+        List<byte[]> records = primaryRecords("CREATE TABLE t(v TEXT); CREATE TABLE u(v TEXT);"
+                + "INSERT INTO t VALUES ('one'); INSERT INTO u VALUES ('x');", "UPDATE u SET v = 'y';");
+        byte[] first = records.get(0);
+        byte[] second = records.get(1);
+        try (Database replica = Database.open(replicaFiles, 2)) {
+            replica.applyReplicated(List.of(staged(first)), fileWriter(replicaFiles.database()));
+            ReplicaWriter partly = writer((pageSize, commit, pages) -> {
+                try (FileChannel file = FileChannel.open(replicaFiles.database(), StandardOpenOption.WRITE)) {
+                    pages.forEach((pgno, page) -> {
+                        if (pgno != 1) {
+                            file.write(ByteBuffer.wrap(page), (long) (pgno - 1) * pageSize);
+                        }
+                    });
+                }
+                throw new IOException("disk full");
+            });
+            assertThatThrownBy(() -> replica.applyReplicated(List.of(staged(second)), partly)).hasMessageContaining("disk full");
+            assertThat(replica.position().txid()).isEqualTo(1);
+            assertThat(replica.log().lastTxid()).as("the unapplied record stays in the log").isEqualTo(2);
+
+            // Promoted: the app's first commit (a change of page 1) is refused; nothing of it reaches the file.
+            byte[] file = Files.readAllBytes(replicaFiles.database());
+            byte[] page1 = Arrays.copyOf(file, replica.pageSize());
+            page1[63] = 7; // user_version
+            replica.journalWritten();
+            assertThat(replica.holdDatabaseWrite(0, MemorySegment.ofArray(page1), false)).isTrue();
+            assertThatThrownBy(replica::journalFinalized).hasMessageContaining("txid 2..2")
+                    .hasMessageContaining("restart the node");
+            assertThat(replica.position().txid()).isEqualTo(1);
+            assertThat(Files.readAllBytes(replicaFiles.database())).isEqualTo(file);
+        }
+        try (Database reopened = Database.open(replicaFiles, 2)) {
+            assertThat(reopened.position().txid()).as("the restart wrote the batch from the log").isEqualTo(2);
+            assertThat(Checksums.database(replicaFiles.database(), reopened.pageSize())).isEqualTo(reopened.position().checksum());
+            Sqlite3Cli.run(replicaFiles.database(), "INSERT INTO t VALUES ('mine');");
+            reopened.databaseWritten(0, Files.size(replicaFiles.database()));
+            reopened.journalFinalized();
+            assertThat(reopened.position().txid()).isEqualTo(3);
+            assertThat(Checksums.database(replicaFiles.database(), reopened.pageSize())).isEqualTo(reopened.position().checksum());
+        }
+    }
+
+    /**
+     * A replica whose last batch was logged but whose write failed before it wrote any page (its
+     * apply waited for SQLite's locks when the node took over), then promoted: its first own
+     * transaction is captured (it used to fail with "log append out of order" until a restart),
+     * continuing from what it applied; the unapplied records are dropped.
      */
     @Test
     void firstCaptureAfterAFailedApplyDropsTheUnappliedRecords() throws Exception {
-        DatabaseFiles primaryFiles = new DatabaseFiles("app.db", dir.resolve("primary").resolve("app.db"));
         DatabaseFiles replicaFiles = new DatabaseFiles("app.db", dir.resolve("replica").resolve("app.db"));
-        Files.createDirectories(primaryFiles.dir());
-        Sqlite3Cli.run(primaryFiles.database(), "PRAGMA journal_mode=DELETE; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');");
-        byte[] first;
-        byte[] second;
-        try (Database primary = Database.open(primaryFiles, 1)) {
-            Sqlite3Cli.run(primaryFiles.database(), "INSERT INTO t VALUES ('two');");
-            primary.databaseWritten(0, Files.size(primaryFiles.database()));
-            primary.journalFinalized();
-            assertThat(primary.position().txid()).isEqualTo(2);
-            first = read(primary, 1);
-            second = read(primary, 2);
-        }
+        List<byte[]> records = primaryRecords("CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('one');", "INSERT INTO t VALUES ('two');");
+        byte[] first = records.get(0);
+        byte[] second = records.get(1);
         try (Database replica = Database.open(replicaFiles, 2)) {
             replica.applyReplicated(List.of(staged(first)), fileWriter(replicaFiles.database()));
             ReplicaWriter failing = writer((pageSize, commit, pages) -> {
@@ -226,6 +269,20 @@ class RoleChangeTest {
         }
         encoder.finish(Checksums.database(file, pageSize));
         return out.toByteArray();
+    }
+
+    /** The two records of a primary in DELETE mode: the database {@code schema} made, then {@code change}. */
+    private List<byte[]> primaryRecords(String schema, String change) throws Exception {
+        DatabaseFiles primaryFiles = new DatabaseFiles("app.db", dir.resolve("primary").resolve("app.db"));
+        Files.createDirectories(primaryFiles.dir());
+        Sqlite3Cli.run(primaryFiles.database(), "PRAGMA journal_mode=DELETE; " + schema);
+        try (Database primary = Database.open(primaryFiles, 1)) {
+            Sqlite3Cli.run(primaryFiles.database(), change);
+            primary.databaseWritten(0, Files.size(primaryFiles.database()));
+            primary.journalFinalized();
+            assertThat(primary.position().txid()).isEqualTo(2);
+            return List.of(read(primary, 1), read(primary, 2));
+        }
     }
 
     private static byte[] read(Database database, long txid) throws IOException {
