@@ -196,7 +196,7 @@ public final class Database implements Closeable {
 
     /** The app wrote its rollback journal (other than the header zeroing that commits PERSIST mode): a transaction runs. */
     public synchronized void journalWritten() throws IOException {
-        requireWritable();
+        requireCapturable();
         if (!walActive()) {
             journalActive = true;
         }
@@ -216,7 +216,7 @@ public final class Database implements Closeable {
      * deletion, which recovery can only honour in the files) spills the transaction into the file.
      */
     public synchronized boolean holdDatabaseWrite(long offset, MemorySegment data, boolean multiDatabase) throws IOException {
-        requireWritable();
+        requireCapturable();
         if (!holds()) {
             if (walFrom != 0 && walActive()) {
                 // A checkpoint: its pages must not reach the disk before their records (SQLite synced
@@ -241,9 +241,21 @@ public final class Database implements Closeable {
         }
     }
 
+    /**
+     * {@link #requireWritable}, for the app's writes on the primary: refused from the first one (a
+     * refusal at the commit would leave a hot journal that every later connection stumbles on).
+     */
+    private void requireCapturable() throws IOException {
+        requireWritable();
+        if (unappliedBatch != null) {
+            throw new IOException("database " + name() + ": the replicated " + unappliedBatch
+                    + " could not be written into the database file; restart the node to write it from the log");
+        }
+    }
+
     /** The app resizes the database file: held like a write (true), else the caller resizes the file. */
     public synchronized boolean holdDatabaseResize(long size) throws IOException {
-        requireWritable();
+        requireCapturable();
         if (!holds()) {
             return false;
         }
@@ -441,6 +453,7 @@ public final class Database implements Closeable {
      * a WAL that outgrows {@link HeldWal#LIMIT} spills into its file.
      */
     public synchronized boolean holdWalWrite(long offset, MemorySegment data) throws IOException {
+        requireCapturable();
         if (offset < WalFollower.HEADER_SIZE) {
             walCheckpointed(); // SQLite writes a new header only when every frame is in the database file
             if (!heldWal.holding() && offset == 0 && walFileEmpty()) {
@@ -644,10 +657,7 @@ public final class Database implements Closeable {
      * page size change, carry every page.
      */
     synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
-        if (unappliedBatch != null) {
-            throw new IOException("database " + name() + ": the replicated " + unappliedBatch
-                    + " could not be written into the database file; restart the node to write it from the log");
-        }
+        requireCapturable(); // also here: the app's writes were held, or went to the WAL, before it
         dropUnappliedRecords();
         if (walRange != WalRange.NONE && walFrom == 0) {
             settleApplied();
@@ -843,6 +853,12 @@ public final class Database implements Closeable {
         if (headers.isEmpty()) {
             return;
         }
+        if (unappliedBatch != null && !headers.getFirst().isSnapshot()) {
+            // A shorter batch, or another history, would not rewrite all of its pages, and a restart
+            // could no longer: the log keeps it until a snapshot replaces the file.
+            throw new DivergenceException("the database file holds part of the replicated " + unappliedBatch
+                    + ", whose write failed; a snapshot repairs it");
+        }
         LtxHeader first = headers.getFirst();
         LtxHeader last = headers.getLast();
         // This node's own WAL transactions since the last checkpoint, from when it was primary, may be
@@ -896,7 +912,7 @@ public final class Database implements Closeable {
                 next.endChanges(done);
             }
             if (!done && touched.get()) {
-                unappliedBatch = "txid " + first.maxTxid() + ".." + last.maxTxid();
+                unappliedBatch = "txid " + first.minTxid() + ".." + last.maxTxid();
             }
         }
         walFrom = 0;

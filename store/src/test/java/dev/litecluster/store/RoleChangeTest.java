@@ -34,10 +34,11 @@ class RoleChangeTest {
 
     /**
      * A replica whose last batch was logged but could be written into its database file only in
-     * part (a full disk), then promoted: it must not capture its own transactions over a file that
-     * holds some of that batch's pages and a log that has all of them. Its first commit is refused
-     * with one line saying to restart; the restart writes the batch from the log, and from there the
-     * node captures again.
+     * part (a full disk): only a snapshot may replace it while it runs (a shorter batch would not
+     * rewrite all of its pages). Then promoted, it must not capture its own transactions over a file
+     * that holds some of that batch's pages and a log that has all of them: the app's first write is
+     * refused with one line saying to restart; the restart writes the batch from the log, and from
+     * there the node captures again.
      */
     @Test
     void aPromotedReplicaWhoseLastApplyFailedCapturesAgainAfterARestart() throws Exception {
@@ -61,16 +62,18 @@ class RoleChangeTest {
             assertThatThrownBy(() -> replica.applyReplicated(List.of(staged(second)), partly)).hasMessageContaining("disk full");
             assertThat(replica.position().txid()).isEqualTo(1);
             assertThat(replica.log().lastTxid()).as("the unapplied record stays in the log").isEqualTo(2);
+            assertThatThrownBy(() -> replica.applyReplicated(List.of(staged(second)), fileWriter(replicaFiles.database())))
+                    .isInstanceOf(DivergenceException.class).hasMessageContaining("a snapshot repairs it");
 
-            // Promoted: the app's first commit (a change of page 1) is refused; nothing of it reaches the file.
+            // Promoted: the app's first write is refused; nothing of it reaches the file.
             byte[] file = Files.readAllBytes(replicaFiles.database());
             byte[] page1 = Arrays.copyOf(file, replica.pageSize());
             page1[63] = 7; // user_version
-            replica.journalWritten();
-            assertThat(replica.holdDatabaseWrite(0, MemorySegment.ofArray(page1), false)).isTrue();
-            assertThatThrownBy(replica::journalFinalized).hasMessageContaining("txid 2..2")
+            assertThatThrownBy(replica::journalWritten).hasMessageContaining("txid 2..2").hasMessageContaining("restart the node");
+            assertThatThrownBy(() -> replica.holdDatabaseWrite(0, MemorySegment.ofArray(page1), false))
                     .hasMessageContaining("restart the node");
             assertThat(replica.position().txid()).isEqualTo(1);
+            assertThat(replica.log().lastTxid()).as("still in the log, for the restart").isEqualTo(2);
             assertThat(Files.readAllBytes(replicaFiles.database())).isEqualTo(file);
         }
         try (Database reopened = Database.open(replicaFiles, 2)) {
