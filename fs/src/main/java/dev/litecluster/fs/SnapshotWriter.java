@@ -85,6 +85,7 @@ public final class SnapshotWriter {
         try (FileChannel db = FileChannel.open(database.files().database(), StandardOpenOption.READ);
              FileChannel walFile = walPages.isEmpty() ? null : FileChannel.open(database.files().wal(), StandardOpenOption.READ);
              OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
+            WalSource wal = walFile == null ? null : database.walAsWritten(walFile);
             LtxEncoder encoder = new LtxEncoder(out, new LtxHeader(0, pageSize, point.pages(), 1, position.txid(),
                     System.currentTimeMillis(), 0, 0, 0, 0, 0, 0), PageCompression.LZ4);
             for (int p = 1; p <= point.pages(); p++) {
@@ -93,7 +94,7 @@ public final class SnapshotWriter {
                 }
                 Long walOffset = walPages.get(p);
                 if (walOffset != null) {
-                    readFully(database.walAsWritten(walFile), page, walOffset);
+                    readFully(wal, page, walOffset);
                 } else {
                     readFully(db, page, (long) (p - 1) * pageSize);
                 }

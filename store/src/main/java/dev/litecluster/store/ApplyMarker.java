@@ -17,6 +17,8 @@ final class ApplyMarker implements Closeable {
     private final MarkerFile file;
     /** What the file names (0: nothing pending); this process starts after recovery, with nothing. */
     private long from;
+    /** The file names {@link #from}, or an earlier TXID, even after a power loss (it was synced). */
+    private boolean durable;
 
     ApplyMarker(Path file) {
         this.file = new MarkerFile(file);
@@ -30,12 +32,16 @@ final class ApplyMarker implements Closeable {
     /**
      * Records from {@code txid} on are about to be written into the database file; {@code durable}:
      * synced first, before any of their pages can reach the disk (else it guards against a crash
-     * of this process only).
+     * of this process only). An earlier TXID named already stays named, synced now if asked.
      */
     void cover(long txid, boolean durable) throws IOException {
         if (from == 0) {
             file.write(txid, durable);
             from = txid;
+            this.durable = durable;
+        } else if (durable && !this.durable) {
+            file.write(from, true);
+            this.durable = true;
         }
     }
 
@@ -46,6 +52,7 @@ final class ApplyMarker implements Closeable {
     void restartAt(long txid) throws IOException {
         file.write(txid, true);
         from = txid;
+        durable = true;
     }
 
     /** Something is named. */
@@ -62,12 +69,14 @@ final class ApplyMarker implements Closeable {
      * The database file was synced holding everything up to {@code synced}; {@code applied} is the
      * newest TXID now. Usually not synced itself: a crash that loses this write leaves an earlier TXID
      * named, and recovery writes a few more records again; {@code durable} when that must not happen.
+     * Moving on keeps a synced marker's guarantee: the disk names the earlier TXID or this one.
      */
     void synced(long synced, long applied, boolean durable) throws IOException {
         long next = applied > synced ? synced + 1 : 0;
         if (from != 0 && next != from) {
             file.write(next, durable);
             from = next;
+            this.durable = next != 0 && (this.durable || durable);
         }
     }
 

@@ -659,9 +659,6 @@ public final class Database implements Closeable {
     synchronized void capture(int size, int commit, BitSet candidates, PageReader reader, WalRange walRange) throws IOException {
         requireCapturable(); // also here: the app's writes were held, or went to the WAL, before it
         dropUnappliedRecords();
-        if (walRange != WalRange.NONE && walFrom == 0) {
-            settleApplied();
-        }
         boolean full = txid == 0 || size != pageSize;
         int oldPages = full ? 0 : sums.pages();
         if (full) {
@@ -988,18 +985,6 @@ public final class Database implements Closeable {
             log.truncateAfter(txid);
             LOG.warn("database {}: dropped replicated txid {}..{}, logged but never written into the database (the write failed), "
                     + "before capturing as primary", name(), txid + 1, last);
-        }
-    }
-
-    /**
-     * Before the first WAL transaction captured while the marker names records (a former replica's,
-     * or rollback-mode commits just before a switch to WAL): they are synced and the marker cleared,
-     * durably, for recovery after a crash must not write old records over the database nor drop the
-     * -wal, which then holds transactions the log may lack.
-     */
-    private void settleApplied() throws IOException {
-        if (applying.pending() && log.lastTxid() == txid) {
-            syncApplied();
         }
     }
 
